@@ -1,0 +1,84 @@
+"""Every name and fixed fact of the schema, in one place.
+
+SQL files refer to these through placeholders (see :mod:`activity_stats_schema.sqlfiles`), the
+Python declarations import them, and the tests read them from here, so a rename is one edit.
+"""
+
+from typing import Final
+
+#: Schema the API exposes (Supabase/PostgREST serve ``public``).
+PUBLIC_SCHEMA: Final = "public"
+#: Schema for everything the API must never reach: views, refresh log, refresh function.
+PRIVATE_SCHEMA: Final = "activity_stats"
+
+#: Calendar in which days and months are counted, whatever the session's TimeZone.
+REPORTING_TIME_ZONE: Final = "Europe/Oslo"
+
+# Tables
+CHAPTERS: Final = "chapters"
+PEER_MENTORS: Final = "peer_mentors"
+ACTIVITY_TYPES: Final = "activity_types"
+ACTIVITIES: Final = "activities"
+REFRESH_LOG: Final = "stats_refresh_log"
+
+# Counting rules and the views that read through them
+COUNTABLE_ACTIVITIES: Final = "countable_activities"
+MV_PEER_MENTOR_STATS: Final = "mv_peer_mentor_stats"
+MV_ACTIVITY_TIME_SERIES: Final = "mv_activity_time_series"
+MATERIALIZED_VIEWS: Final = (MV_PEER_MENTOR_STATS, MV_ACTIVITY_TIME_SERIES)
+
+# Refresh machinery
+REFRESH_FUNCTION: Final = "refresh_stats"
+TRIGGER_FUNCTION: Final = "activities_refresh_trigger"
+REFRESH_TRIGGER: Final = "activities_refresh_stats"
+LOG_GUARD_FUNCTION: Final = "stats_refresh_log_guard"
+LOG_GUARD_TRIGGER: Final = "stats_refresh_log_keep_row"
+#: Transaction-local setting that marks "a refresh is already queued in this transaction", so a
+#: 10,000-row insert queues one deferred trigger event instead of 10,000.
+QUEUED_SETTING: Final = "activity_stats.refresh_queued"
+
+#: Defaults of the refresh log's tunables. They are data (columns of the log row), not code:
+#: operators and tests change them with an UPDATE.
+DEFAULT_DEBOUNCE_INTERVAL: Final = "10 seconds"
+DEFAULT_REFRESH_LOCK_TIMEOUT: Final = "2 seconds"
+#: Initial stamps of the log row. Not '-infinity': interval arithmetic on it raises on some
+#: majors ("interval out of range" on PostgreSQL 15), which would fail every insert.
+NEVER: Final = "1970-01-01 00:00:00+00"
+
+# Supabase's API roles. They exist on every Supabase project; the test bootstrap creates them.
+ANON_ROLE: Final = "anon"
+AUTHENTICATED_ROLE: Final = "authenticated"
+SERVICE_ROLE: Final = "service_role"
+API_ROLES: Final = (ANON_ROLE, AUTHENTICATED_ROLE, SERVICE_ROLE)
+
+#: Alembic's bookkeeping for this library's own migrations lives in the private schema, so the
+#: API never exposes it.
+VERSION_TABLE: Final = "alembic_version"
+VERSION_TABLE_SCHEMA: Final = PRIVATE_SCHEMA
+
+
+def sql_names() -> dict[str, str]:
+    """The placeholder values SQL files may use, as plain strings (quoted by the renderer)."""
+    return {
+        "public": PUBLIC_SCHEMA,
+        "private": PRIVATE_SCHEMA,
+        "chapters": CHAPTERS,
+        "peer_mentors": PEER_MENTORS,
+        "activity_types": ACTIVITY_TYPES,
+        "activities": ACTIVITIES,
+        "refresh_log": REFRESH_LOG,
+        "countable_activities": COUNTABLE_ACTIVITIES,
+        "mv_peer_mentor_stats": MV_PEER_MENTOR_STATS,
+        "mv_activity_time_series": MV_ACTIVITY_TIME_SERIES,
+        "refresh_function": REFRESH_FUNCTION,
+        "trigger_function": TRIGGER_FUNCTION,
+        "log_guard_function": LOG_GUARD_FUNCTION,
+    }
+
+
+def sql_literals() -> dict[str, str]:
+    """Values SQL files may use as quoted literals."""
+    return {
+        "reporting_time_zone": REPORTING_TIME_ZONE,
+        "queued_setting": QUEUED_SETTING,
+    }

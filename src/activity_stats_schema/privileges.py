@@ -1,0 +1,243 @@
+"""Who may do what with each object, declared and compared like any other entity.
+
+alembic-utils' ``PGGrantTable`` covers table grants by the migrating role only, and nothing
+covers functions or schemas. :class:`Privileges` states the *complete* access of every role
+other than the owner to one object; an object with no entry here keeps PostgreSQL's defaults.
+Creating the entity revokes everything from PUBLIC and the API roles, then grants what is
+declared, so it also undoes Supabase's default privileges (which grant ``anon`` and
+``authenticated`` everything in ``public``). A grant made by hand shows up as drift.
+"""
+
+from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
+from typing import Any, Literal, Self
+
+from alembic_utils.replaceable_entity import ReplaceableEntity
+from alembic_utils.simulate import simulate_entity
+from alembic_utils.reversible_op import CreateOp, ReplaceOp, ReversibleOp
+from psycopg import sql
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
+
+from activity_stats_schema import names
+
+Kind = Literal["TABLE", "FUNCTION", "SCHEMA"]
+PUBLIC = "PUBLIC"
+
+
+class Privileges(ReplaceableEntity):  # type: ignore[misc]
+    """The privileges of all non-owner roles on one table, view, function or schema."""
+
+    type_ = "privileges"
+
+    def __init__(
+        self,
+        kind: Kind,
+        schema: str,
+        name: str,
+        grants: Mapping[str, Iterable[str]] | None = None,
+        arguments: str | None = None,
+    ) -> None:
+        self.kind: Kind = kind
+        self.schema = schema
+        self.name = name
+        self.arguments = arguments
+        self.grants: dict[str, tuple[str, ...]] = {
+            role: tuple(sorted({p.upper() for p in privs}))
+            for role, privs in sorted((grants or {}).items())
+            if privs
+        }
+        target = schema if kind == "SCHEMA" else f"{schema}.{name}"
+        if kind == "FUNCTION":
+            target += f"({arguments or ''})"
+        self.signature = f"{kind} {target}"
+        self.definition = "; ".join(
+            f"{role}: {', '.join(privs)}" for role, privs in self.grants.items()
+        ) or "no grants"
+
+    # Declaring -------------------------------------------------------------------------------
+
+    @classmethod
+    def on_table(cls, schema: str, name: str, **grants: Iterable[str]) -> Self:
+        return cls("TABLE", schema, name, grants)
+
+    @classmethod
+    def on_function(cls, schema: str, name: str, arguments: str, **grants: Iterable[str]) -> Self:
+        """``arguments`` as PostgreSQL lists the argument types (``oidvectortypes``)."""
+        return cls("FUNCTION", schema, name, grants, arguments=arguments)
+
+    @classmethod
+    def on_schema(cls, schema: str, **grants: Iterable[str]) -> Self:
+        return cls("SCHEMA", schema, schema, grants)
+
+    # SQL ---------------------------------------------------------------------------------------
+
+    @property
+    def target(self) -> sql.Composable:
+        if self.kind == "SCHEMA":
+            return sql.SQL("SCHEMA {}").format(sql.Identifier(self.schema))
+        if self.kind == "FUNCTION":
+            return sql.SQL("FUNCTION {}({})").format(
+                sql.Identifier(self.schema, self.name),
+                sql.SQL(self.arguments or ""),  # type: ignore[arg-type]
+            )
+        return sql.SQL("TABLE {}").format(sql.Identifier(self.schema, self.name))
+
+    def revoke_statement(self, also_from: Iterable[str] = ()) -> str:
+        """Revoke everything from PUBLIC, the API roles and ``also_from``."""
+        roles = sorted({*names.API_ROLES, *also_from} - {PUBLIC})
+        grantees = [sql.SQL(PUBLIC), *(sql.Identifier(r) for r in roles)]
+        return (
+            sql.SQL("REVOKE ALL ON {} FROM {}")
+            .format(self.target, sql.SQL(", ").join(grantees))
+            .as_string(None)
+        )
+
+    def grant_statements(self) -> list[str]:
+        return [
+            sql.SQL("GRANT {privs} ON {target} TO {role}")
+            .format(
+                privs=sql.SQL(", ").join(sql.SQL(p) for p in privs),  # type: ignore[arg-type]
+                target=self.target,
+                role=sql.SQL(PUBLIC) if role == PUBLIC else sql.Identifier(role),
+            )
+            .as_string(None)
+            for role, privs in self.grants.items()
+        ]
+
+    def statements(self, replacing: "Privileges | None" = None) -> list[str]:
+        """Bring the object's privileges to exactly this entity's, from any prior state."""
+        also = replacing.grants.keys() if replacing is not None else ()
+        return [self.revoke_statement(also), *self.grant_statements()]
+
+    def to_sql_statement_create(self) -> TextClause:
+        return text(";\n".join(self.statements()))
+
+    def to_sql_statement_drop(self, cascade: bool = False) -> TextClause:
+        return text(self.revoke_statement())
+
+    def to_sql_statement_create_or_replace(self) -> Any:
+        for statement in self.statements(self._version_to_replace):
+            yield text(statement)
+
+    # Comparing ---------------------------------------------------------------------------------
+
+    def get_database_definition(
+        self, sess: Session, dependencies: list[ReplaceableEntity] | None = None
+    ) -> "Privileges":
+        # Granting never makes an object appear, so find self by identity rather than by the
+        # before/after difference alembic-utils uses for other entities.
+        outer = sess.begin_nested()
+        try:
+            with ExitStack() as stack:
+                for dependency in dependencies or []:
+                    stack.enter_context(simulate_entity(sess, dependency))
+                inner = sess.begin_nested()
+                try:
+                    sess.execute(self.to_sql_statement_create())
+                    rendered = {e.identity: e for e in self.from_database(sess, self.schema)}
+                finally:
+                    inner.rollback()
+        finally:
+            outer.rollback()
+        return rendered.get(self.identity, self)
+
+    def get_required_migration_op(
+        self, sess: Session, dependencies: list[ReplaceableEntity] | None = None
+    ) -> ReversibleOp | None:
+        live = {e.identity: e for e in self.from_database(sess, self.schema)}.get(self.identity)
+        if live is None:
+            return CreateOp(self)
+        if live.definition == self.definition:
+            return None
+        self._version_to_replace = live
+        return ReplaceOp(self)
+
+    @classmethod
+    def from_database(cls, sess: Session, schema: str = "%") -> list["Privileges"]:
+        rows = sess.execute(
+            text(
+                """
+                WITH objects AS (
+                    SELECT 'TABLE' AS kind, n.nspname AS schema, c.relname AS name,
+                           NULL::text AS arguments, c.relowner AS owner,
+                           coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner)) AS acl
+                    FROM pg_catalog.pg_class AS c
+                    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname LIKE :schema
+                    UNION ALL
+                    SELECT 'FUNCTION', n.nspname, p.proname,
+                           pg_catalog.oidvectortypes(p.proargtypes), p.proowner,
+                           coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
+                    FROM pg_catalog.pg_proc AS p
+                    JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace
+                    WHERE p.prokind = 'f' AND n.nspname LIKE :schema
+                      AND NOT EXISTS (
+                          SELECT FROM pg_catalog.pg_depend AS d
+                          WHERE d.classid = 'pg_catalog.pg_proc'::regclass
+                            AND d.objid = p.oid AND d.deptype = 'e')
+                    UNION ALL
+                    SELECT 'SCHEMA', n.nspname, n.nspname, NULL, n.nspowner,
+                           coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
+                    FROM pg_catalog.pg_namespace AS n
+                    WHERE n.nspname LIKE :schema
+                )
+                SELECT o.kind, o.schema, o.name, o.arguments,
+                       CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                            ELSE pg_catalog.pg_get_userbyid(a.grantee) END,
+                       a.privilege_type
+                FROM objects AS o
+                LEFT JOIN LATERAL pg_catalog.aclexplode(o.acl) AS a
+                       ON a.grantee <> o.owner
+                """
+            ),
+            {"schema": schema},
+        ).all()
+        grouped: dict[tuple[str, str, str, str | None], dict[str, set[str]]] = {}
+        for kind, schema_name, name, arguments, role, privilege in rows:
+            grants = grouped.setdefault((kind, schema_name, name, arguments), {})
+            if role is not None:
+                grants.setdefault(role, set()).add(privilege)
+        return [
+            cls(kind, schema_name, name, grants, arguments=arguments)
+            for (kind, schema_name, name, arguments), grants in grouped.items()
+        ]
+
+    def to_variable_name(self) -> str:
+        return f"privileges_{self.schema}_{self.name}".lower()
+
+    def render_self_for_migration(self, omit_definition: bool = False) -> str:
+        return (
+            f"{self.to_variable_name()} = {self.__class__.__name__}("
+            f"{self.kind!r}, {self.schema!r}, {self.name!r}, {self.grants!r}, "
+            f"arguments={self.arguments!r})\n"
+        )
+
+
+def nobody(*objects: tuple[Kind, str, str, str | None]) -> list[Privileges]:
+    """Entities that leave only the owner (and superusers) access to each object."""
+    return [Privileges(kind, schema, name, arguments=args) for kind, schema, name, args in objects]
+
+
+#: The private schema and everything in it bypasses row-level security or exposes every
+#: chapter's data: nobody but the owner gets anything. The API roles reach the statistics only
+#: through the dashboard functions in ``public``.
+PRIVILEGES = nobody(
+    ("SCHEMA", names.PRIVATE_SCHEMA, names.PRIVATE_SCHEMA, None),
+    ("TABLE", names.PRIVATE_SCHEMA, names.REFRESH_LOG, None),
+    ("TABLE", names.PRIVATE_SCHEMA, names.COUNTABLE_ACTIVITIES, None),
+    ("TABLE", names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS, None),
+    ("TABLE", names.PRIVATE_SCHEMA, names.MV_ACTIVITY_TIME_SERIES, None),
+    ("FUNCTION", names.PRIVATE_SCHEMA, names.REFRESH_FUNCTION, "boolean"),
+    ("FUNCTION", names.PRIVATE_SCHEMA, names.TRIGGER_FUNCTION, ""),
+    ("FUNCTION", names.PRIVATE_SCHEMA, names.LOG_GUARD_FUNCTION, ""),
+)
+
+
+def declared_for(schema: str, name: str) -> Privileges | None:
+    """The declared privileges of the object ``schema.name`` (a schema: ``name == schema``)."""
+    for entity in PRIVILEGES:
+        if (entity.schema, entity.name) == (schema, name):
+            return entity
+    return None

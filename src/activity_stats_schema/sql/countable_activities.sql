@@ -1,0 +1,23 @@
+-- The counting rules, stated once. Both materialized views and the Bufdir export read through
+-- this view; nothing else restates them.
+--  * an activity counts only if its type counts for Bufdir;
+--  * registrations of the same peer mentor, activity type and minute of occurred_at are one
+--    activity (typically the mentor's own registration and a coordinator's proxy registration);
+--    the earliest registered row (lowest created_at, then lowest id) is the one that counts;
+--  * local_day is the calendar day in the reporting time zone, independent of the session's
+--    TimeZone (AT TIME ZONE with a named zone, and the minute truncated in UTC).
+SELECT DISTINCT ON (a.peer_mentor_id, a.activity_type_id, date_trunc('minute', a.occurred_at, 'UTC'))
+    a.id,
+    a.peer_mentor_id,
+    a.chapter_id,
+    a.activity_type_id,
+    a.occurred_at,
+    (a.occurred_at AT TIME ZONE {reporting_time_zone})::date AS local_day,
+    a.duration_minutes,
+    a.registered_by,
+    a.created_at
+FROM {public}.{activities} AS a
+JOIN {public}.{activity_types} AS t ON t.id = a.activity_type_id
+WHERE t.counts_for_bufdir
+ORDER BY a.peer_mentor_id, a.activity_type_id, date_trunc('minute', a.occurred_at, 'UTC'),
+    a.created_at, a.id

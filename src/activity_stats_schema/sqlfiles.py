@@ -1,0 +1,43 @@
+"""SQL bodies live in ``sql/*.sql`` beside this module, so they read and diff as SQL.
+
+Placeholders (``{private}``, ``{activities}``, ``{reporting_time_zone}`` …) are filled from
+:mod:`activity_stats_schema.names` through :mod:`psycopg.sql`: names become quoted identifiers,
+values become quoted literals. Nothing is spliced into SQL with string formatting.
+"""
+
+from functools import cache
+from importlib.resources import files
+
+from psycopg import sql
+from sqlalchemy import TextClause
+from sqlalchemy import text as sa_text
+
+from activity_stats_schema import names
+
+
+@cache
+def load(filename: str) -> str:
+    """The raw text of a packaged SQL file."""
+    return files("activity_stats_schema").joinpath("sql", filename).read_text(encoding="utf-8")
+
+
+def render_template(template: str, **values: sql.Composable) -> str:
+    """Fill a template's placeholders with the schema's names and literals, plus ``values``."""
+    params: dict[str, sql.Composable] = {
+        key: sql.Identifier(value) for key, value in names.sql_names().items()
+    }
+    params.update({key: sql.Literal(value) for key, value in names.sql_literals().items()})
+    params.update(values)
+    return sql.SQL(template).format(**params).as_string(None).strip()  # type: ignore[arg-type]
+
+
+def render(filename: str, **values: sql.Composable) -> str:
+    """A packaged SQL file with its placeholders filled."""
+    return render_template(load(filename), **values)
+
+
+def typed_literal(value: str, type_name: str) -> TextClause:
+    """A server default such as ``'10 seconds'::interval``, quoted by psycopg."""
+
+    rendered = sql.SQL("{}::{}").format(sql.Literal(value), sql.SQL(type_name)).as_string(None)
+    return sa_text(rendered)

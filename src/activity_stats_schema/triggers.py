@@ -1,0 +1,22 @@
+"""Triggers: the deferred refresh on activities and the guard of the refresh log's row."""
+
+from alembic_utils.pg_trigger import PGTrigger
+
+from activity_stats_schema import names
+from activity_stats_schema.sqlfiles import render
+
+
+def declare(sql_file: str) -> PGTrigger:
+    """A trigger entity from a packaged ``CREATE [CONSTRAINT] TRIGGER`` statement."""
+    return PGTrigger.from_sql(render(sql_file))
+
+
+#: AFTER INSERT OR UPDATE OR DELETE, DEFERRABLE INITIALLY DEFERRED: refreshes at COMMIT.
+ACTIVITIES_REFRESH_STATS = declare("activities_refresh_stats_trigger.sql")
+#: BEFORE DELETE OR TRUNCATE on the refresh log: the single row stays.
+STATS_REFRESH_LOG_KEEP_ROW = declare("stats_refresh_log_keep_row_trigger.sql")
+
+TRIGGERS = (ACTIVITIES_REFRESH_STATS, STATS_REFRESH_LOG_KEEP_ROW)
+
+assert ACTIVITIES_REFRESH_STATS.signature == names.REFRESH_TRIGGER
+assert STATS_REFRESH_LOG_KEEP_ROW.signature == names.LOG_GUARD_TRIGGER

@@ -1,0 +1,159 @@
+"""The counting view and the two materialized views, each with the unique index that
+``REFRESH MATERIALIZED VIEW CONCURRENTLY`` needs.
+
+alembic-utils' ``PGMaterializedView`` knows nothing of indexes: replacing a view drops them, and a
+dropped index is not seen as drift. :class:`MaterializedView` makes the unique index part of the
+entity: created with it, compared with it, and restored with it when a migration replaces the view.
+"""
+
+from collections.abc import Sequence
+from typing import Any, Self
+
+from alembic_utils.pg_materialized_view import PGMaterializedView
+from alembic_utils.pg_view import PGView
+from alembic_utils.replaceable_entity import ReplaceableEntity
+from alembic_utils.reversible_op import CreateOp, ReplaceOp, ReversibleOp
+from alembic_utils.statement import normalize_whitespace
+from psycopg import sql
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
+
+from activity_stats_schema import names
+from activity_stats_schema.sqlfiles import render
+
+
+class MaterializedView(PGMaterializedView, ReplaceableEntity):  # type: ignore[misc]
+    """A materialized view together with its indexes.
+
+    ``index_definitions`` are complete ``CREATE [UNIQUE] INDEX`` statements. Entities read from
+    the database carry PostgreSQL's rendering of them (``pg_indexes.indexdef``), so a declared
+    view and a live one compare equal exactly when the live view has the same query and indexes.
+    (``ReplaceableEntity`` is repeated as a base so that alembic-utils' drop detection, which
+    only walks its direct subclasses, sees this class.)
+    """
+
+    type_ = "materialized_view"
+
+    def __init__(
+        self,
+        schema: str,
+        signature: str,
+        definition: str,
+        with_data: bool = True,
+        index_definitions: Sequence[str] = (),
+    ) -> None:
+        super().__init__(schema, signature, definition, with_data=with_data)
+        self.index_definitions: tuple[str, ...] = tuple(sorted(index_definitions))
+
+    @classmethod
+    def declare(cls, name: str, sql_file: str, unique_key: Sequence[str]) -> Self:
+        """A view in the private schema from a packaged query, unique on ``unique_key``."""
+        index = sql.SQL("CREATE UNIQUE INDEX {index} ON {view} USING btree ({columns})").format(
+            index=sql.Identifier(f"{name}_key"),
+            view=sql.Identifier(names.PRIVATE_SCHEMA, name),
+            columns=sql.SQL(", ").join(sql.Identifier(c) for c in unique_key),
+        )
+        return cls(
+            schema=names.PRIVATE_SCHEMA,
+            signature=name,
+            definition=render(sql_file),
+            index_definitions=[index.as_string(None)],
+        )
+
+    @property
+    def qualified(self) -> sql.Identifier:
+        return sql.Identifier(self.schema, self.signature)
+
+    def create_statements(self, if_not_exists: bool = False) -> list[str]:
+        """CREATE for the view then each index; guarded when ``if_not_exists``."""
+        head = "CREATE MATERIALIZED VIEW IF NOT EXISTS" if if_not_exists else (
+            "CREATE MATERIALIZED VIEW"
+        )
+        data = "WITH DATA" if self.with_data else "WITH NO DATA"
+        view = sql.SQL("{head} {view} AS\n{query}\n{data}").format(
+            head=sql.SQL(head),  # type: ignore[arg-type]
+            view=self.qualified,
+            query=sql.SQL(self.definition.strip().rstrip(";")),  # type: ignore[arg-type]
+            data=sql.SQL(data),  # type: ignore[arg-type]
+        )
+        indexes = list(self.index_definitions)
+        if if_not_exists:
+            indexes = [
+                d.replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1)
+                .replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                for d in indexes
+            ]
+        return [view.as_string(None), *indexes]
+
+    def drop_statement(self, if_exists: bool = True) -> str:
+        head = "DROP MATERIALIZED VIEW IF EXISTS" if if_exists else "DROP MATERIALIZED VIEW"
+        return sql.SQL("{} {}").format(sql.SQL(head), self.qualified).as_string(None)  # type: ignore[arg-type]
+
+    def to_sql_statement_create(self) -> TextClause:
+        return text(";\n".join(self.create_statements()))
+
+    def to_sql_statement_create_or_replace(self) -> Any:
+        yield text(self.drop_statement())
+        for statement in self.create_statements():
+            yield text(statement)
+
+    def comparable(self) -> tuple[str, tuple[str, ...]]:
+        return normalize_whitespace(self.definition), self.index_definitions
+
+    def get_required_migration_op(
+        self, sess: Session, dependencies: list[ReplaceableEntity] | None = None
+    ) -> ReversibleOp | None:
+        live = {e.identity: e for e in self.from_database(sess, self.schema)}.get(self.identity)
+        if live is None:
+            return CreateOp(self)
+        simulated = self.get_database_definition(sess, dependencies=dependencies)
+        if simulated.comparable() == live.comparable():
+            return None
+        self._version_to_replace = live
+        return ReplaceOp(self)
+
+    @classmethod
+    def from_database(cls, sess: Session, schema: str = "%") -> list["MaterializedView"]:
+        rows = sess.execute(
+            text(
+                """
+                SELECT v.schemaname, v.matviewname, v.definition, v.ispopulated,
+                       coalesce(array_agg(i.indexdef ORDER BY i.indexname)
+                                FILTER (WHERE i.indexdef IS NOT NULL), '{}')
+                FROM pg_catalog.pg_matviews AS v
+                LEFT JOIN pg_catalog.pg_indexes AS i
+                       ON i.schemaname = v.schemaname AND i.tablename = v.matviewname
+                WHERE v.schemaname LIKE :schema
+                GROUP BY 1, 2, 3, 4
+                """
+            ),
+            {"schema": schema},
+        ).all()
+        return [
+            cls(row[0], row[1], row[2], with_data=row[3], index_definitions=row[4])
+            for row in rows
+        ]
+
+
+#: The counting rules (see ``sql/countable_activities.sql``); both views read through it.
+COUNTABLE_ACTIVITIES = PGView(
+    schema=names.PRIVATE_SCHEMA,
+    signature=names.COUNTABLE_ACTIVITIES,
+    definition=render("countable_activities.sql"),
+)
+
+MV_PEER_MENTOR_STATS = MaterializedView.declare(
+    names.MV_PEER_MENTOR_STATS,
+    "mv_peer_mentor_stats.sql",
+    unique_key=("peer_mentor_id", "chapter_id"),
+)
+
+MV_ACTIVITY_TIME_SERIES = MaterializedView.declare(
+    names.MV_ACTIVITY_TIME_SERIES,
+    "mv_activity_time_series.sql",
+    unique_key=("chapter_id", "activity_type_id", "day"),
+)
+
+MATERIALIZED_VIEWS = (MV_PEER_MENTOR_STATS, MV_ACTIVITY_TIME_SERIES)
+VIEWS = (COUNTABLE_ACTIVITIES,)
