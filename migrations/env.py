@@ -54,6 +54,8 @@ def run_migrations_offline() -> None:
     with context.begin_transaction():
         context.execute(ENSURE_SCHEMA)
         context.run_migrations()
+        if context.get_revision_argument() is None:  # the destination is base
+            context.execute(REMOVE_BOOKKEEPING_AT_BASE)
 
 
 def run_migrations_online() -> None:
@@ -67,12 +69,60 @@ def run_migrations_online() -> None:
         _run_online(connectable)
 
 
+#: At base, nothing of the library is left but Alembic's bookkeeping; remove that too, so a
+#: downgrade to base leaves the catalog exactly as it was before the first upgrade. Written to
+#: run anywhere (offline SQL included): it checks before it drops.
+REMOVE_BOOKKEEPING_AT_BASE = sql.SQL(
+    """
+DO $cleanup$
+DECLARE
+    v_at_base boolean := true;
+BEGIN
+    IF pg_catalog.to_regnamespace({schema_name}) IS NULL THEN
+        RETURN;
+    END IF;
+    IF pg_catalog.to_regclass({version_table_name}) IS NOT NULL THEN
+        EXECUTE {is_empty} INTO v_at_base;
+    END IF;
+    IF v_at_base
+       AND NOT EXISTS (
+           SELECT FROM pg_catalog.pg_class
+           WHERE relnamespace = pg_catalog.to_regnamespace({schema_name})
+             AND relkind <> 'i' AND relname <> {table_name})
+       AND NOT EXISTS (
+           SELECT FROM pg_catalog.pg_proc
+           WHERE pronamespace = pg_catalog.to_regnamespace({schema_name}))
+    THEN
+        DROP TABLE IF EXISTS {version_table};
+        DROP SCHEMA {schema};
+    END IF;
+END
+$cleanup$"""
+).format(
+    version_table=sql.Identifier(names.VERSION_TABLE_SCHEMA, names.VERSION_TABLE),
+    version_table_name=sql.Literal(f"{names.VERSION_TABLE_SCHEMA}.{names.VERSION_TABLE}"),
+    is_empty=sql.Literal(
+        sql.SQL("SELECT NOT EXISTS (SELECT FROM {})")
+        .format(sql.Identifier(names.VERSION_TABLE_SCHEMA, names.VERSION_TABLE))
+        .as_string(None)
+    ),
+    schema=sql.Identifier(names.VERSION_TABLE_SCHEMA),
+    schema_name=sql.Literal(names.VERSION_TABLE_SCHEMA),
+    table_name=sql.Literal(names.VERSION_TABLE),
+).as_string(None)
+
+
 def _run_online(connection) -> None:  # type: ignore[no-untyped-def]
     connection.execute(text(ENSURE_SCHEMA))
     connection.commit()
     context.configure(connection=connection, **_options())
     with context.begin_transaction():
         context.run_migrations()
+    if connection.in_transaction():
+        connection.commit()
+    if context.get_context().get_current_revision() is None:
+        connection.execute(text(REMOVE_BOOKKEEPING_AT_BASE))
+        connection.commit()
 
 
 if context.is_offline_mode():

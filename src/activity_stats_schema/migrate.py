@@ -19,12 +19,12 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, script_location: Path = MIGRATIONS_DIR) -> Config:
     """An Alembic config for ``url`` (any PostgreSQL URL form)."""
-    if not MIGRATIONS_DIR.is_dir():
-        raise FileNotFoundError(f"migrations not found at {MIGRATIONS_DIR}")
+    if not script_location.is_dir():
+        raise FileNotFoundError(f"migrations not found at {script_location}")
     config = Config(str(ALEMBIC_INI), stdout=io.StringIO())
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(script_location))
     rendered = sqlalchemy_url(url).render_as_string(hide_password=False)
     config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
     return config

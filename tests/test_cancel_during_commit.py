@@ -1,0 +1,45 @@
+"""A cancel that arrives while COMMIT runs the refresh abandons the refresh, not the write.
+
+query_canceled is not caught by WHEN OTHERS; the refresh function names it, records the attempt
+as failed and lets the COMMIT finish. (A terminated backend still loses its transaction: that
+cannot be caught.)
+"""
+
+import threading
+
+from psycopg import sql
+
+from activity_stats_schema import names
+from tests.support.data import insert_activities, refresh_log, seed, set_log
+from tests.support.waiting import wait_until_waiting_on_lock
+
+
+def test_cancel_during_commit_time_refresh_keeps_the_write(db):
+    with db.connect() as writer, db.connect() as holder, db.connect() as observer:
+        data = seed(writer)
+        set_log(observer, refresh_lock_timeout="5 minutes")
+        pid = writer.info.backend_pid
+        outcome: dict[str, object] = {}
+
+        def commit() -> None:
+            try:
+                with writer.transaction():
+                    insert_activities(writer, data, 1)
+                outcome["committed"] = True
+            except Exception as exc:  # pragma: no cover - reported by the assertion below
+                outcome["error"] = exc
+
+        with holder.transaction():
+            holder.execute(sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
+                sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)))
+            thread = threading.Thread(target=commit)
+            thread.start()
+            wait_until_waiting_on_lock(observer, pid)  # the COMMIT is inside the refresh
+            assert observer.execute("SELECT pg_cancel_backend(%s)", [pid]).fetchone() == (True,)
+            thread.join(timeout=60)
+            assert not thread.is_alive()
+        assert outcome == {"committed": True}
+        assert observer.execute("SELECT count(*) FROM activities").fetchone() == (1,)
+        log = refresh_log(observer)
+        assert log["failure_count"] == 1
+        assert log["last_error"].startswith("57014: ")  # query_canceled

@@ -1,0 +1,65 @@
+"""The debounce is judged, and refreshes are stamped, by the real clock.
+
+``now()`` is the writer's transaction start. A long transaction judged by it would see a recent
+refresh as "within the interval" and never refresh; a stamp taken from it would lie in the past
+and let the next writer refresh again at once. No sleeps: the log's times are data, set to
+straddle the moment the long transaction started.
+"""
+
+import datetime as dt
+
+from tests.support.data import insert_activities, refresh_log, seed, set_log
+
+
+def clock(conn) -> dt.datetime:
+    row = conn.execute("SELECT clock_timestamp()").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def test_a_long_transaction_is_judged_by_the_clock_not_its_start(db):
+    with db.connect() as writer, db.connect() as other:
+        data = seed(writer)
+        set_log(other, debounce_interval="1 hour")
+        with writer.transaction():
+            started = writer.execute("SELECT now()").fetchone()[0]
+            insert_activities(writer, data, 1)
+            # Another refresh happened after the writer began, but more than the interval ago
+            # by the clock at commit; by the writer's now() it would look 'recent'.
+            moment = clock(other)
+            assert moment > started
+            set_log(other, last_attempt_at=moment - dt.timedelta(hours=1))
+        log = refresh_log(other)
+        assert log["refresh_count"] == 1, "judged by now(), the commit would have debounced"
+
+
+def test_refresh_is_stamped_with_the_clock_at_commit(db):
+    with db.connect() as writer, db.connect() as other:
+        data = seed(writer)
+        with writer.transaction():
+            started = writer.execute("SELECT now()").fetchone()[0]
+            insert_activities(writer, data, 1)
+            before_commit = clock(other)
+        log = refresh_log(other)
+        assert log["refresh_count"] == 1
+        assert started < before_commit
+        assert log["last_refreshed_at"] >= before_commit
+        assert log["last_attempt_at"] >= log["last_refreshed_at"]
+
+
+def test_initial_stamps_allow_interval_arithmetic(db):
+    """'-infinity' minus an interval raises on some majors and would fail every insert."""
+    with db.connect() as conn:
+        log = refresh_log(conn)
+        assert log["last_refreshed_at"].year == 1970
+        assert log["last_attempt_at"].year == 1970
+        row = conn.execute(
+            "SELECT last_attempt_at > clock_timestamp() - debounce_interval,"
+            "       clock_timestamp() - last_attempt_at > debounce_interval"
+            " FROM activity_stats.stats_refresh_log"
+        ).fetchone()
+        assert row == (False, True)
+        data = seed(conn)
+        with conn.transaction():
+            insert_activities(conn, data, 1)
+        assert refresh_log(conn)["refresh_count"] == 1
