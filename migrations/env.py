@@ -72,8 +72,9 @@ def run_migrations_online() -> None:
 #: At base, nothing of the library is left but Alembic's bookkeeping; remove that too, so a
 #: downgrade to base leaves the catalog exactly as it was before the first upgrade. Written to
 #: run anywhere (offline SQL included): it checks before it drops.
-REMOVE_BOOKKEEPING_AT_BASE = sql.SQL(
-    """
+REMOVE_BOOKKEEPING_AT_BASE = (
+    sql.SQL(
+        """
 DO $cleanup$
 DECLARE
     v_at_base boolean := true;
@@ -98,18 +99,21 @@ BEGIN
     END IF;
 END
 $cleanup$"""
-).format(
-    version_table=sql.Identifier(names.VERSION_TABLE_SCHEMA, names.VERSION_TABLE),
-    version_table_name=sql.Literal(f"{names.VERSION_TABLE_SCHEMA}.{names.VERSION_TABLE}"),
-    is_empty=sql.Literal(
-        sql.SQL("SELECT NOT EXISTS (SELECT FROM {})")
-        .format(sql.Identifier(names.VERSION_TABLE_SCHEMA, names.VERSION_TABLE))
-        .as_string(None)
-    ),
-    schema=sql.Identifier(names.VERSION_TABLE_SCHEMA),
-    schema_name=sql.Literal(names.VERSION_TABLE_SCHEMA),
-    table_name=sql.Literal(names.VERSION_TABLE),
-).as_string(None)
+    )
+    .format(
+        version_table=sql.Identifier(names.VERSION_TABLE_SCHEMA, names.VERSION_TABLE),
+        version_table_name=sql.Literal(f"{names.VERSION_TABLE_SCHEMA}.{names.VERSION_TABLE}"),
+        is_empty=sql.Literal(
+            sql.SQL("SELECT NOT EXISTS (SELECT FROM {})")
+            .format(sql.Identifier(names.VERSION_TABLE_SCHEMA, names.VERSION_TABLE))
+            .as_string(None)
+        ),
+        schema=sql.Identifier(names.VERSION_TABLE_SCHEMA),
+        schema_name=sql.Literal(names.VERSION_TABLE_SCHEMA),
+        table_name=sql.Literal(names.VERSION_TABLE),
+    )
+    .as_string(None)
+)
 
 
 def _run_online(connection) -> None:  # type: ignore[no-untyped-def]

@@ -30,8 +30,11 @@ def test_cancel_during_commit_time_refresh_keeps_the_write(db):
                 outcome["error"] = exc
 
         with holder.transaction():
-            holder.execute(sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
-                sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)))
+            holder.execute(
+                sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
+                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
+                )
+            )
             thread = threading.Thread(target=commit)
             thread.start()
             wait_until_waiting_on_lock(observer, pid)  # the COMMIT is inside the refresh

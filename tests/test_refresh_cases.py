@@ -23,7 +23,9 @@ START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 def warnings_of(conn: psycopg.Connection) -> list[str]:
     seen: list[str] = []
-    conn.add_notice_handler(lambda d: seen.append(f"{d.severity_nonlocalized}: {d.message_primary}"))
+    conn.add_notice_handler(
+        lambda d: seen.append(f"{d.severity_nonlocalized}: {d.message_primary}")
+    )
     return seen
 
 
@@ -85,8 +87,9 @@ def test_insert_commits_and_failure_is_recorded_when_unique_index_is_gone(db, vi
     with db.connect() as conn:
         data = seed(conn)
         with conn.transaction():
-            conn.execute(sql.SQL("DROP INDEX {}").format(
-                sql.Identifier(names.PRIVATE_SCHEMA, f"{view}_key")))
+            conn.execute(
+                sql.SQL("DROP INDEX {}").format(sql.Identifier(names.PRIVATE_SCHEMA, f"{view}_key"))
+            )
         seen = warnings_of(conn)
         with conn.transaction():
             insert_activities(conn, data, 3)
@@ -94,7 +97,7 @@ def test_insert_commits_and_failure_is_recorded_when_unique_index_is_gone(db, vi
         assert log["failure_count"] == 1
         assert log["refresh_count"] == 0
         assert log["last_error"].startswith("55000: ")  # object_not_in_prerequisite_state
-        assert f"{view}\" concurrently" in log["last_error"]
+        assert f'{view}" concurrently' in log["last_error"]
         assert log["last_error_at"] == log["last_attempt_at"]
         assert any(w.startswith("WARNING: activity_stats: refresh") for w in seen), seen
         assert conn.execute("SELECT count(*) FROM activities").fetchone() == (3,)
@@ -104,8 +107,11 @@ def test_insert_commits_when_a_view_is_dropped(db):
     with db.connect() as conn:
         data = seed(conn)
         with conn.transaction():
-            conn.execute(sql.SQL("DROP MATERIALIZED VIEW {}").format(
-                sql.Identifier(names.PRIVATE_SCHEMA, names.MV_ACTIVITY_TIME_SERIES)))
+            conn.execute(
+                sql.SQL("DROP MATERIALIZED VIEW {}").format(
+                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_ACTIVITY_TIME_SERIES)
+                )
+            )
         with conn.transaction():
             insert_activities(conn, data, 1)
         log = refresh_log(conn)
@@ -120,8 +126,11 @@ def test_insert_commits_when_a_view_lock_is_held_past_lock_timeout(db):
         set_log(conn, refresh_lock_timeout="50 milliseconds")
         with holder.transaction():
             # A refresh run by hand, still in its transaction: it holds the view's lock.
-            holder.execute(sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
-                sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)))
+            holder.execute(
+                sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
+                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
+                )
+            )
             with conn.transaction():
                 insert_activities(conn, data, 1)
             log = refresh_log(conn)
@@ -137,8 +146,11 @@ def test_a_failed_refresh_moves_the_debounce_forward(db):
         data = seed(conn)
         set_log(conn, debounce_interval="1 hour")
         with conn.transaction():
-            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(
-                names.PRIVATE_SCHEMA, f"{names.MV_PEER_MENTOR_STATS}_key")))
+            conn.execute(
+                sql.SQL("DROP INDEX {}").format(
+                    sql.Identifier(names.PRIVATE_SCHEMA, f"{names.MV_PEER_MENTOR_STATS}_key")
+                )
+            )
         for _ in range(5):
             with conn.transaction():
                 insert_activities(conn, data, 1)
@@ -154,13 +166,18 @@ def test_another_sessions_refresh_in_progress_is_skipped_without_waiting(db):
         conn.execute("SET lock_timeout = '2s'")
         with refresher.transaction():
             # What a refresh in progress holds: the log row, FOR UPDATE.
-            refresher.execute(sql.SQL("SELECT * FROM {} FOR UPDATE").format(
-                sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG)))
+            refresher.execute(
+                sql.SQL("SELECT * FROM {} FOR UPDATE").format(
+                    sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG)
+                )
+            )
             with conn.transaction():
                 insert_activities(conn, data, 1)
-                outcome = conn.execute(sql.SQL("SELECT {}.{}(true)").format(
-                    sql.Identifier(names.PRIVATE_SCHEMA),
-                    sql.Identifier(names.REFRESH_FUNCTION))).fetchone()
+                outcome = conn.execute(
+                    sql.SQL("SELECT {}.{}(true)").format(
+                        sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_FUNCTION)
+                    )
+                ).fetchone()
             assert outcome == ("busy",)
         log = refresh_log(conn)
         assert log["refresh_count"] == 0

@@ -40,8 +40,10 @@ def test_nobody_but_the_owner_may_execute_the_refresh_functions(db, signature, r
     with db.connect() as conn:
         if role == "PUBLIC":
             row = conn.execute(
-                "SELECT count(*) FROM pg_proc, aclexplode(coalesce(proacl, acldefault('f', proowner)))"
-                " WHERE oid = %s::regprocedure AND grantee = 0", [signature]
+                "SELECT count(*)"
+                " FROM pg_proc, aclexplode(coalesce(proacl, acldefault('f', proowner)))"
+                " WHERE oid = %s::regprocedure AND grantee = 0",
+                [signature],
             ).fetchone()
             assert row == (0,)
         else:
@@ -53,10 +55,16 @@ def test_nobody_but_the_owner_may_execute_the_refresh_functions(db, signature, r
 
 @pytest.mark.parametrize("role", [names.ANON_ROLE, names.AUTHENTICATED_ROLE])
 def test_api_roles_cannot_call_the_refresh(db, role):
-    with db.connect() as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
-        with as_api_user(conn, role):
-            conn.execute(sql.SQL("SELECT {}.{}()").format(
-                sql.Identifier(PRIVATE), sql.Identifier(names.REFRESH_FUNCTION)))
+    with (
+        db.connect() as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+        as_api_user(conn, role),
+    ):
+        conn.execute(
+            sql.SQL("SELECT {}.{}()").format(
+                sql.Identifier(PRIVATE), sql.Identifier(names.REFRESH_FUNCTION)
+            )
+        )
 
 
 def test_a_write_by_authenticated_refreshes_the_views(db):
@@ -94,11 +102,18 @@ def insert_activities_qualified(conn, data) -> None:
 @pytest.mark.parametrize("role", [names.ANON_ROLE, names.AUTHENTICATED_ROLE])
 @pytest.mark.parametrize(
     "relation",
-    [names.MV_PEER_MENTOR_STATS, names.MV_ACTIVITY_TIME_SERIES, names.COUNTABLE_ACTIVITIES,
-     names.REFRESH_LOG],
+    [
+        names.MV_PEER_MENTOR_STATS,
+        names.MV_ACTIVITY_TIME_SERIES,
+        names.COUNTABLE_ACTIVITIES,
+        names.REFRESH_LOG,
+    ],
 )
 def test_private_relations_are_unreadable_by_api_roles(db, role, relation):
-    with db.connect() as conn, pytest.raises(psycopg.errors.InsufficientPrivilege) as error:
-        with as_api_user(conn, role):
-            conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(PRIVATE, relation)))
+    with (
+        db.connect() as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege) as error,
+        as_api_user(conn, role),
+    ):
+        conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(PRIVATE, relation)))
     assert error.value.sqlstate == "42501"

@@ -20,7 +20,7 @@ CHANGED_QUERY = views.MV_PEER_MENTOR_STATS.definition.replace(
 
 @pytest.fixture
 def changed_view(monkeypatch):
-    assert CHANGED_QUERY != views.MV_PEER_MENTOR_STATS.definition
+    assert views.MV_PEER_MENTOR_STATS.definition != CHANGED_QUERY
     changed = views.MaterializedView(
         schema=views.MV_PEER_MENTOR_STATS.schema,
         signature=views.MV_PEER_MENTOR_STATS.signature,
@@ -28,7 +28,8 @@ def changed_view(monkeypatch):
         index_definitions=views.MV_PEER_MENTOR_STATS.index_definitions,
     )
     monkeypatch.setattr(
-        stats, "ENTITIES",
+        stats,
+        "ENTITIES",
         tuple(changed if e is views.MV_PEER_MENTOR_STATS else e for e in stats.ENTITIES),
     )
     yield changed
@@ -36,15 +37,21 @@ def changed_view(monkeypatch):
 
 
 def columns(conn) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
-        " ORDER BY attnum", [f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}"])]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+            " ORDER BY attnum",
+            [f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}"],
+        )
+    ]
 
 
 def unique_indexes(conn) -> int:
     row = conn.execute(
         "SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass AND indisunique",
-        [f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}"]).fetchone()
+        [f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}"],
+    ).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -77,9 +84,11 @@ def test_changed_view_keeps_its_unique_index_through_upgrade_and_downgrade(
         assert unique_indexes(conn) == 1
         refresh_succeeds(conn, data)
         # Privileges come back with the view, too.
-        row = conn.execute(sql.SQL("SELECT has_table_privilege('authenticated', {}, 'SELECT')")
-                           .format(sql.Literal(f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}"))
-                           ).fetchone()
+        row = conn.execute(
+            sql.SQL("SELECT has_table_privilege('authenticated', {}, 'SELECT')").format(
+                sql.Literal(f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}")
+            )
+        ).fetchone()
         assert row == (False,)
 
         command.downgrade(config, "-1")

@@ -155,7 +155,7 @@ def _view_statement(view: PGView) -> str:
         sql.SQL("CREATE OR REPLACE VIEW {} AS\n{}")
         .format(
             sql.Identifier(view.schema, _object_name(view)),
-            sql.SQL(view.definition.strip().rstrip(";")),  # type: ignore[arg-type]
+            sql.SQL(view.definition.strip().rstrip(";")),
         )
         .as_string(None)
     )
@@ -217,7 +217,9 @@ def _create_table(
     result: list[ops.MigrateOperation] = []
     if schema_name != names.PUBLIC_SCHEMA:
         schema = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema_name))
-        result += _statements([schema.as_string(None), *_privileges_after(schema_name, schema_name)])
+        result += _statements(
+            [schema.as_string(None), *_privileges_after(schema_name, schema_name)]
+        )
     result.append(op)
     seed = SEED_ROWS.get((schema_name, op.table_name))
     statements = [render(seed)] if seed else []
@@ -253,7 +255,9 @@ def _create_entity(
 
 
 @rewriter.rewrites(DropOp)
-def _drop_entity(context: MigrationContext, revision: Any, op: DropOp) -> list[ops.MigrateOperation]:
+def _drop_entity(
+    context: MigrationContext, revision: Any, op: DropOp
+) -> list[ops.MigrateOperation]:
     return _statements(_drop_statements(op.target))
 
 
@@ -269,6 +273,7 @@ def _revert_entity(
     context: MigrationContext, revision: Any, op: RevertOp
 ) -> list[ops.MigrateOperation]:
     live = op.target._version_to_replace
+    assert live is not None, "alembic-utils caches the live version for every replace"
     return _statements(_replace_statements(live, op.target))
 
 
@@ -294,7 +299,7 @@ def _without_repeats(
 def _process_revision_directives(
     context: MigrationContext, revision: Any, directives: list[ops.MigrationScript]
 ) -> None:
-    rewriter(context, revision, directives)  # type: ignore[arg-type]
+    rewriter(context, revision, directives)
     _without_repeats(context, revision, directives)
 
 

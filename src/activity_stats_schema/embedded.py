@@ -96,18 +96,42 @@ class EmbeddedPostgres:
         self.bin_dir = self._reachable_binaries()
         data = self.root / "data"
         self._chown(self.root)
-        self._run("initdb", "-D", str(data), "-U", self.superuser, "-A", "trust",
-                  "-E", "UTF8", "--locale=C", "--no-sync")
+        self._run(
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            self.superuser,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
         self.port = self.port or _free_port()
-        options = {**SERVER_SETTINGS, "port": str(self.port),
-                   "unix_socket_directories": str(self.root), **self.settings}
+        options = {
+            **SERVER_SETTINGS,
+            "port": str(self.port),
+            "unix_socket_directories": str(self.root),
+            **self.settings,
+        }
         with (data / "postgresql.auto.conf").open("a") as conf:
             for key, value in options.items():
                 conf.write(f"{key} = '{value}'\n")
         atexit.register(self.stop)
         self._running = True
-        self._run("pg_ctl", "-D", str(data), "-l", str(self.root / "server.log"), "-w",
-                  "-t", "60", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
 
     def stop(self) -> None:
@@ -115,8 +139,7 @@ class EmbeddedPostgres:
         if self._running and self.root is not None:
             self._running = False
             with contextlib.suppress(subprocess.CalledProcessError, EmbeddedServerError):
-                self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w",
-                          "stop")
+                self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
@@ -154,9 +177,18 @@ class EmbeddedPostgres:
             return pwd.getpwnam(SERVER_USER)
         except KeyError:
             subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                 "--shell", "/usr/sbin/nologin", SERVER_USER],
-                check=True, capture_output=True,
+                [
+                    "useradd",
+                    "--system",
+                    "--no-create-home",
+                    "--home-dir",
+                    "/nonexistent",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    SERVER_USER,
+                ],
+                check=True,
+                capture_output=True,
             )
             return pwd.getpwnam(SERVER_USER)
 
@@ -169,7 +201,7 @@ class EmbeddedPostgres:
         if not (cache / "bin" / "postgres").exists():
             staging = Path(tempfile.mkdtemp(prefix=cache.name + "-"))
             shutil.copytree(install, staging / "install", symlinks=True)
-            os.chmod(staging, 0o755)
+            os.chmod(staging, 0o755)  # noqa: S103 - the server user must read them
             with contextlib.suppress(OSError):
                 (staging / "install").rename(cache)
             shutil.rmtree(staging, ignore_errors=True)
@@ -183,13 +215,20 @@ class EmbeddedPostgres:
     def _run(self, program: str, *args: str) -> None:
         assert self.root is not None
         env = {"PATH": f"{self.bin_dir}:/usr/bin:/bin", "LC_ALL": "C", "TZ": "UTC"}
-        user = {}
+        uid = gid = None
         if self._user is not None:
-            user = {"user": self._user.pw_uid, "group": self._user.pw_gid, "extra_groups": []}
+            uid, gid = self._user.pw_uid, self._user.pw_gid
             env["HOME"] = str(self.root)
         result = subprocess.run(
             [str(self.bin_dir / program), *args],
-            cwd=self.root, env=env, capture_output=True, text=True, check=False, **user,  # type: ignore[arg-type]
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            user=uid,
+            group=gid,
+            extra_groups=[] if uid is not None else None,
         )
         if result.returncode != 0:
             log = ""

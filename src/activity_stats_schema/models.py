@@ -120,9 +120,10 @@ class Activity(Base):
     )
 
     id: Mapped[int] = _pk()
-    peer_mentor_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey(f"{names.PEER_MENTORS}.id"), nullable=False
-    )
+    #: References peer_mentors through (peer_mentor_id, chapter_id) above: one foreign key
+    #: check per row instead of two, and the chapter is always the mentor's.
+    peer_mentor_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: Also a direct reference, so PostgREST can embed the chapter of an activity.
     chapter_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey(f"{names.CHAPTERS}.id"), nullable=False
     )
@@ -160,9 +161,7 @@ class StatsRefreshLog(Base):
         {"schema": names.PRIVATE_SCHEMA},
     )
 
-    singleton: Mapped[bool] = mapped_column(
-        Boolean, primary_key=True, server_default=text("true")
-    )
+    singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
     #: Start of the last successful refresh: the views hold what was committed by then.
     last_refreshed_at: Mapped[dt.datetime] = mapped_column(
         TIMESTAMPTZ, nullable=False, server_default=typed_literal(names.NEVER, "timestamptz")
@@ -181,12 +180,8 @@ class StatsRefreshLog(Base):
         nullable=False,
         server_default=typed_literal(names.DEFAULT_REFRESH_LOCK_TIMEOUT, "interval"),
     )
-    refresh_count: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, server_default=text("0")
-    )
-    failure_count: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, server_default=text("0")
-    )
+    refresh_count: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    failure_count: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
     last_duration: Mapped[dt.timedelta | None] = mapped_column(Interval)

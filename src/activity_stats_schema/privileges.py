@@ -13,8 +13,8 @@ from contextlib import ExitStack
 from typing import Any, Literal, Self
 
 from alembic_utils.replaceable_entity import ReplaceableEntity
-from alembic_utils.simulate import simulate_entity
 from alembic_utils.reversible_op import CreateOp, ReplaceOp, ReversibleOp
+from alembic_utils.simulate import simulate_entity
 from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ Kind = Literal["TABLE", "FUNCTION", "SCHEMA"]
 PUBLIC = "PUBLIC"
 
 
-class Privileges(ReplaceableEntity):  # type: ignore[misc]
+class Privileges(ReplaceableEntity):
     """The privileges of all non-owner roles on one table, view, function or schema."""
 
     type_ = "privileges"
@@ -52,9 +52,10 @@ class Privileges(ReplaceableEntity):  # type: ignore[misc]
         if kind == "FUNCTION":
             target += f"({arguments or ''})"
         self.signature = f"{kind} {target}"
-        self.definition = "; ".join(
-            f"{role}: {', '.join(privs)}" for role, privs in self.grants.items()
-        ) or "no grants"
+        self.definition = (
+            "; ".join(f"{role}: {', '.join(privs)}" for role, privs in self.grants.items())
+            or "no grants"
+        )
 
     # Declaring -------------------------------------------------------------------------------
 
@@ -80,7 +81,7 @@ class Privileges(ReplaceableEntity):  # type: ignore[misc]
         if self.kind == "FUNCTION":
             return sql.SQL("FUNCTION {}({})").format(
                 sql.Identifier(self.schema, self.name),
-                sql.SQL(self.arguments or ""),  # type: ignore[arg-type]
+                sql.SQL(self.arguments or ""),
             )
         return sql.SQL("TABLE {}").format(sql.Identifier(self.schema, self.name))
 
@@ -98,7 +99,7 @@ class Privileges(ReplaceableEntity):  # type: ignore[misc]
         return [
             sql.SQL("GRANT {privs} ON {target} TO {role}")
             .format(
-                privs=sql.SQL(", ").join(sql.SQL(p) for p in privs),  # type: ignore[arg-type]
+                privs=sql.SQL(", ").join(sql.SQL(p) for p in privs),
                 target=self.target,
                 role=sql.SQL(PUBLIC) if role == PUBLIC else sql.Identifier(role),
             )
@@ -143,6 +144,8 @@ class Privileges(ReplaceableEntity):  # type: ignore[misc]
             outer.rollback()
         return rendered.get(self.identity, self)
 
+    _version_to_replace: "Privileges | None" = None  # type: ignore[assignment]
+
     def get_required_migration_op(
         self, sess: Session, dependencies: list[ReplaceableEntity] | None = None
     ) -> ReversibleOp | None:
@@ -155,7 +158,7 @@ class Privileges(ReplaceableEntity):  # type: ignore[misc]
         return ReplaceOp(self)
 
     @classmethod
-    def from_database(cls, sess: Session, schema: str = "%") -> list["Privileges"]:
+    def from_database(cls, sess: Session, schema: str = "%") -> list[Self]:  # type: ignore[override]
         rows = sess.execute(
             text(
                 """
@@ -194,7 +197,7 @@ class Privileges(ReplaceableEntity):  # type: ignore[misc]
             ),
             {"schema": schema},
         ).all()
-        grouped: dict[tuple[str, str, str, str | None], dict[str, set[str]]] = {}
+        grouped: dict[tuple[Kind, str, str, str | None], dict[str, set[str]]] = {}
         for kind, schema_name, name, arguments, role, privilege in rows:
             grants = grouped.setdefault((kind, schema_name, name, arguments), {})
             if role is not None:

@@ -28,7 +28,7 @@ def render_template(template: str, **values: sql.Composable) -> str:
     }
     params.update({key: sql.Literal(value) for key, value in names.sql_literals().items()})
     params.update(values)
-    return sql.SQL(template).format(**params).as_string(None).strip()  # type: ignore[arg-type]
+    return sql.SQL(template).format(**params).as_string(None).strip()
 
 
 def render(filename: str, **values: sql.Composable) -> str:

@@ -23,7 +23,7 @@ from activity_stats_schema import names
 from activity_stats_schema.sqlfiles import render
 
 
-class MaterializedView(PGMaterializedView, ReplaceableEntity):  # type: ignore[misc]
+class MaterializedView(PGMaterializedView, ReplaceableEntity):
     """A materialized view together with its indexes.
 
     ``index_definitions`` are complete ``CREATE [UNIQUE] INDEX`` statements. Entities read from
@@ -67,28 +67,31 @@ class MaterializedView(PGMaterializedView, ReplaceableEntity):  # type: ignore[m
 
     def create_statements(self, if_not_exists: bool = False) -> list[str]:
         """CREATE for the view then each index; guarded when ``if_not_exists``."""
-        head = "CREATE MATERIALIZED VIEW IF NOT EXISTS" if if_not_exists else (
-            "CREATE MATERIALIZED VIEW"
+        head = (
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS"
+            if if_not_exists
+            else ("CREATE MATERIALIZED VIEW")
         )
         data = "WITH DATA" if self.with_data else "WITH NO DATA"
         view = sql.SQL("{head} {view} AS\n{query}\n{data}").format(
-            head=sql.SQL(head),  # type: ignore[arg-type]
+            head=sql.SQL(head),
             view=self.qualified,
-            query=sql.SQL(self.definition.strip().rstrip(";")),  # type: ignore[arg-type]
-            data=sql.SQL(data),  # type: ignore[arg-type]
+            query=sql.SQL(self.definition.strip().rstrip(";")),
+            data=sql.SQL(data),
         )
         indexes = list(self.index_definitions)
         if if_not_exists:
             indexes = [
-                d.replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1)
-                .replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                d.replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1).replace(
+                    "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1
+                )
                 for d in indexes
             ]
         return [view.as_string(None), *indexes]
 
     def drop_statement(self, if_exists: bool = True) -> str:
         head = "DROP MATERIALIZED VIEW IF EXISTS" if if_exists else "DROP MATERIALIZED VIEW"
-        return sql.SQL("{} {}").format(sql.SQL(head), self.qualified).as_string(None)  # type: ignore[arg-type]
+        return sql.SQL("{} {}").format(sql.SQL(head), self.qualified).as_string(None)
 
     def to_sql_statement_create(self) -> TextClause:
         return text(";\n".join(self.create_statements()))
@@ -100,6 +103,8 @@ class MaterializedView(PGMaterializedView, ReplaceableEntity):  # type: ignore[m
 
     def comparable(self) -> tuple[str, tuple[str, ...]]:
         return normalize_whitespace(self.definition), self.index_definitions
+
+    _version_to_replace: "MaterializedView | None" = None  # type: ignore[assignment]
 
     def get_required_migration_op(
         self, sess: Session, dependencies: list[ReplaceableEntity] | None = None
@@ -114,7 +119,7 @@ class MaterializedView(PGMaterializedView, ReplaceableEntity):  # type: ignore[m
         return ReplaceOp(self)
 
     @classmethod
-    def from_database(cls, sess: Session, schema: str = "%") -> list["MaterializedView"]:
+    def from_database(cls, sess: Session, schema: str = "%") -> list[Self]:  # type: ignore[override]
         rows = sess.execute(
             text(
                 """
@@ -131,8 +136,7 @@ class MaterializedView(PGMaterializedView, ReplaceableEntity):  # type: ignore[m
             {"schema": schema},
         ).all()
         return [
-            cls(row[0], row[1], row[2], with_data=row[3], index_definitions=row[4])
-            for row in rows
+            cls(row[0], row[1], row[2], with_data=row[3], index_definitions=row[4]) for row in rows
         ]
 
 

@@ -49,5 +49,7 @@ def psql_apply(url: str, script: str, workdir: Path) -> subprocess.CompletedProc
     path.write_text(script)
     return subprocess.run(
         [client("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname", url, "-f", str(path)],
-        check=False, capture_output=True, text=True,
+        check=False,
+        capture_output=True,
+        text=True,
     )

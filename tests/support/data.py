@@ -54,8 +54,9 @@ def seed(conn: psycopg.Connection) -> Seed:
             ).fetchone()
             assert row
             types[name] = row[0]
-    return Seed(chapters, types["visit"], types["phone call"], types["internal meeting"],
-                mentors, users)
+    return Seed(
+        chapters, types["visit"], types["phone call"], types["internal meeting"], mentors, users
+    )
 
 
 def insert_activities(

