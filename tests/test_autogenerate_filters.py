@@ -18,7 +18,8 @@ CREATE FUNCTION public.backend_touch() RETURNS trigger LANGUAGE plpgsql
 CREATE TRIGGER backend_orders_touch BEFORE UPDATE ON public.backend_orders
     FOR EACH ROW EXECUTE FUNCTION public.backend_touch();
 CREATE VIEW public.backend_order_totals AS SELECT sum(total) AS total FROM public.backend_orders;
-CREATE MATERIALIZED VIEW public.backend_order_summary AS SELECT count(*) AS n FROM public.backend_orders;
+CREATE MATERIALIZED VIEW public.backend_order_summary AS
+    SELECT count(*) AS n FROM public.backend_orders;
 GRANT SELECT ON public.backend_orders TO anon;
 CREATE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'x' $$;
 """
@@ -35,12 +36,19 @@ def test_objects_the_library_does_not_declare_are_left_alone(db):
     [
         ("DROP TRIGGER activities_refresh_stats ON public.activities", "activities_refresh_stats"),
         ("DROP INDEX activity_stats.mv_peer_mentor_stats_key", "mv_peer_mentor_stats"),
-        ("GRANT SELECT ON activity_stats.mv_activity_time_series TO authenticated",
-         "mv_activity_time_series"),
-        ("GRANT EXECUTE ON FUNCTION activity_stats.refresh_stats(boolean) TO PUBLIC",
-         "refresh_stats"),
-        ("CREATE OR REPLACE FUNCTION activity_stats.stats_refresh_log_guard() RETURNS trigger"
-         " LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$", "stats_refresh_log_guard"),
+        (
+            "GRANT SELECT ON activity_stats.mv_activity_time_series TO authenticated",
+            "mv_activity_time_series",
+        ),
+        (
+            "GRANT EXECUTE ON FUNCTION activity_stats.refresh_stats(boolean) TO PUBLIC",
+            "refresh_stats",
+        ),
+        (
+            "CREATE OR REPLACE FUNCTION activity_stats.stats_refresh_log_guard() RETURNS trigger"
+            " LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+            "stats_refresh_log_guard",
+        ),
     ],
 )
 def test_drift_in_the_librarys_objects_is_found(db, drift, expected):

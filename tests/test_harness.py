@@ -35,8 +35,17 @@ def test_server_is_stopped_and_removed_when_tests_fail(tmp_path):
     report = tmp_path / "server.txt"
     (tmp_path / "test_inner.py").write_text(FAILING_TEST.format(report=str(report)))
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "tests.pg_plugin", "-p",
-         "no:cacheprovider", str(tmp_path / "test_inner.py")],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "tests.pg_plugin",
+            "-p",
+            "no:cacheprovider",
+            str(tmp_path / "test_inner.py"),
+        ],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(PROJECT)},
         capture_output=True,

@@ -33,9 +33,11 @@ from alembic_utils.reversible_op import CreateOp, DropOp, ReplaceOp, RevertOp
 from psycopg import sql
 
 from activity_stats_schema import names
-from activity_stats_schema.functions import FUNCTIONS
+from activity_stats_schema.functions import DASHBOARD_FUNCTIONS, FUNCTIONS
 from activity_stats_schema.models import SEED_ROWS, metadata
+from activity_stats_schema.policies import POLICIES
 from activity_stats_schema.privileges import PRIVILEGES, Privileges, declared_for
+from activity_stats_schema.rls import ROW_LEVEL_SECURITY, RowLevelSecurity
 from activity_stats_schema.sqlfiles import render
 from activity_stats_schema.triggers import TRIGGERS
 from activity_stats_schema.views import MATERIALIZED_VIEWS, VIEWS, MaterializedView
@@ -56,7 +58,10 @@ ENTITIES: tuple[ReplaceableEntity, ...] = (
     *FUNCTIONS,
     *VIEWS,
     *MATERIALIZED_VIEWS,
+    *DASHBOARD_FUNCTIONS,
     *TRIGGERS,
+    *ROW_LEVEL_SECURITY,
+    *POLICIES,
     *PRIVILEGES,
 )
 
@@ -68,6 +73,7 @@ ENTITY_TYPES: tuple[type[ReplaceableEntity], ...] = (
     MaterializedView,
     PGTrigger,
     PGPolicy,
+    RowLevelSecurity,
     Privileges,
 )
 
@@ -140,14 +146,19 @@ def _object_name(entity: ReplaceableEntity) -> str:
 
 
 def _privileges_after(schema: str, name: str) -> list[str]:
-    """Declared privileges, stated right after their object is created.
+    """Declared privileges and row-level security, stated right after their object is created.
 
     Autogenerate emits a privileges change only where the generating database differs, and a
     Supabase project may grant more by default than the database a revision was generated on;
-    so every created object is followed by its complete privileges.
+    so every created object is followed by its complete privileges (and a table of the API
+    schema by ENABLE ROW LEVEL SECURITY).
     """
     declared = declared_for(schema, name)
-    return declared.statements() if declared is not None else []
+    result = declared.statements() if declared is not None else []
+    for rls in ROW_LEVEL_SECURITY:
+        if (rls.schema, rls.signature) == (schema, name):
+            result.append(str(rls.to_sql_statement_create()))
+    return result
 
 
 def _view_statement(view: PGView) -> str:
@@ -165,6 +176,8 @@ def _create_statements(entity: ReplaceableEntity) -> list[str]:
     """Idempotent creation: safe to run when the object already exists."""
     if isinstance(entity, Privileges):
         return entity.statements()
+    if isinstance(entity, RowLevelSecurity):
+        return [str(entity.to_sql_statement_create())]
     if isinstance(entity, MaterializedView):
         created = entity.create_statements(if_not_exists=True)
     elif isinstance(entity, PGView):
@@ -180,6 +193,8 @@ def _drop_statements(entity: ReplaceableEntity) -> list[str]:
     """Idempotent removal: safe to run when the object is already gone."""
     if isinstance(entity, Privileges):
         return []  # privileges go with their object
+    if isinstance(entity, RowLevelSecurity):
+        return [str(entity.to_sql_statement_drop())]
     if isinstance(entity, MaterializedView):
         return [entity.drop_statement(if_exists=True)]
     statement = str(entity.to_sql_statement_drop()).strip()
@@ -274,6 +289,11 @@ def _revert_entity(
 ) -> list[ops.MigrateOperation]:
     live = op.target._version_to_replace
     assert live is not None, "alembic-utils caches the live version for every replace"
+    if isinstance(live, Privileges) and isinstance(op.target, Privileges):
+        # In a downgrade, the object may be gone already when the script runs a second time.
+        return _statements([live.guarded_statement(op.target)])
+    if isinstance(live, RowLevelSecurity):
+        return _statements([live.statement(live.enabled, live.forced, if_exists=True)])
     return _statements(_replace_statements(live, op.target))
 
 

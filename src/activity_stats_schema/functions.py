@@ -21,4 +21,26 @@ ACTIVITIES_REFRESH_TRIGGER = declare("activities_refresh_trigger.sql")
 #: Keeps the refresh log's single row in place.
 STATS_REFRESH_LOG_GUARD = declare("stats_refresh_log_guard.sql")
 
-FUNCTIONS = (REFRESH_STATS, ACTIVITIES_REFRESH_TRIGGER, STATS_REFRESH_LOG_GUARD)
+#: Fills a coordinator's chapter slot; refuses a sixth chapter by name.
+COORDINATOR_CHAPTERS_ASSIGN_SLOT = declare("coordinator_chapters_assign_slot.sql")
+
+#: The caller's scope, for policies and the dashboard functions (private, SECURITY DEFINER).
+COORDINATED_CHAPTER_IDS = declare("coordinated_chapter_ids.sql")
+OWN_PEER_MENTOR_IDS = declare("own_peer_mentor_ids.sql")
+CALLER_SEES_ALL = declare("caller_sees_all.sql")
+
+#: The dashboard's read path in the API schema: the caller's rows of the materialized views.
+DASHBOARD_PEER_MENTOR_STATS = declare("dashboard_peer_mentor_stats.sql")
+DASHBOARD_ACTIVITY_TIME_SERIES = declare("dashboard_activity_time_series.sql")
+
+FUNCTIONS = (
+    REFRESH_STATS,
+    ACTIVITIES_REFRESH_TRIGGER,
+    STATS_REFRESH_LOG_GUARD,
+    COORDINATOR_CHAPTERS_ASSIGN_SLOT,
+    COORDINATED_CHAPTER_IDS,
+    OWN_PEER_MENTOR_IDS,
+    CALLER_SEES_ALL,
+)
+#: Functions that read the materialized views: created after them.
+DASHBOARD_FUNCTIONS = (DASHBOARD_PEER_MENTOR_STATS, DASHBOARD_ACTIVITY_TIME_SERIES)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Interval,
     MetaData,
+    SmallInteger,
     Text,
     UniqueConstraint,
     func,
@@ -29,7 +30,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from activity_stats_schema import names
-from activity_stats_schema.sqlfiles import typed_literal
+from activity_stats_schema.sqlfiles import render_template, typed_literal
 
 NAMING_CONVENTION = {
     "ix": "%(table_name)s_%(column_0_N_name)s_idx",
@@ -144,6 +145,46 @@ Index(None, Activity.chapter_id, Activity.occurred_at)
 Index(None, Activity.activity_type_id)
 Index(None, Activity.peer_mentor_id, Activity.activity_type_id, Activity.occurred_at)
 Index(None, Activity.registered_by)
+
+
+class Coordinator(Base):
+    """A coordinator: an auth user (Supabase ``auth.users.id``) who registers for chapters."""
+
+    __tablename__ = names.COORDINATORS
+
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    display_name: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = _created_at()
+
+
+class CoordinatorChapter(Base):
+    """A coordinator's assignment to a chapter, in one of at most five numbered slots.
+
+    The slots make the limit declarative: ``UNIQUE (coordinator_id, slot)`` with ``slot``
+    between 1 and the maximum cannot hold a sixth row, even under concurrent inserts. A trigger
+    fills the slot and names the limit in its error (see ``coordinator_chapters_assign_slot``).
+    """
+
+    __tablename__ = names.COORDINATOR_CHAPTERS
+    __table_args__ = (
+        UniqueConstraint("coordinator_id", "slot"),
+        CheckConstraint(render_template("slot BETWEEN 1 AND {max_chapters}"), name="slot_in_range"),
+    )
+
+    coordinator_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey(f"{names.COORDINATORS}.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    chapter_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey(f"{names.CHAPTERS}.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: 1 to MAX_CHAPTERS_PER_COORDINATOR; filled by the trigger when not given.
+    slot: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    created_at: Mapped[dt.datetime] = _created_at()
+
+
+Index(None, CoordinatorChapter.chapter_id)
 
 
 class StatsRefreshLog(Base):

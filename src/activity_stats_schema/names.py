@@ -20,6 +20,20 @@ PEER_MENTORS: Final = "peer_mentors"
 ACTIVITY_TYPES: Final = "activity_types"
 ACTIVITIES: Final = "activities"
 REFRESH_LOG: Final = "stats_refresh_log"
+COORDINATORS: Final = "coordinators"
+COORDINATOR_CHAPTERS: Final = "coordinator_chapters"
+#: Tables of the API schema, every one under row-level security.
+PUBLIC_TABLES: Final = (
+    CHAPTERS,
+    PEER_MENTORS,
+    ACTIVITY_TYPES,
+    ACTIVITIES,
+    COORDINATORS,
+    COORDINATOR_CHAPTERS,
+)
+
+#: NHF's rule: a coordinator is assigned to at most this many chapters.
+MAX_CHAPTERS_PER_COORDINATOR: Final = 5
 
 # Counting rules and the views that read through them
 COUNTABLE_ACTIVITIES: Final = "countable_activities"
@@ -33,6 +47,17 @@ TRIGGER_FUNCTION: Final = "activities_refresh_trigger"
 REFRESH_TRIGGER: Final = "activities_refresh_stats"
 LOG_GUARD_FUNCTION: Final = "stats_refresh_log_guard"
 LOG_GUARD_TRIGGER: Final = "stats_refresh_log_keep_row"
+ASSIGNMENT_GUARD_FUNCTION: Final = "coordinator_chapters_assign_slot"
+ASSIGNMENT_GUARD_TRIGGER: Final = "coordinator_chapters_assign_slot"
+
+# Access: the caller's scope, computed once per statement (policies use them as InitPlans)
+COORDINATED_CHAPTERS_FUNCTION: Final = "coordinated_chapter_ids"
+OWN_PEER_MENTORS_FUNCTION: Final = "own_peer_mentor_ids"
+CALLER_SEES_ALL_FUNCTION: Final = "caller_sees_all"
+
+# The dashboard's read path, in the API schema, returning only the caller's rows
+DASHBOARD_PEER_MENTOR_STATS: Final = "dashboard_peer_mentor_stats"
+DASHBOARD_ACTIVITY_TIME_SERIES: Final = "dashboard_activity_time_series"
 #: Transaction-local setting that marks "a refresh is already queued in this transaction", so a
 #: 10,000-row insert queues one deferred trigger event instead of 10,000.
 QUEUED_SETTING: Final = "activity_stats.refresh_queued"
@@ -73,6 +98,17 @@ def sql_names() -> dict[str, str]:
         "refresh_function": REFRESH_FUNCTION,
         "trigger_function": TRIGGER_FUNCTION,
         "log_guard_function": LOG_GUARD_FUNCTION,
+        "coordinators": COORDINATORS,
+        "coordinator_chapters": COORDINATOR_CHAPTERS,
+        "assignment_guard_function": ASSIGNMENT_GUARD_FUNCTION,
+        "coordinated_chapters": COORDINATED_CHAPTERS_FUNCTION,
+        "own_peer_mentors": OWN_PEER_MENTORS_FUNCTION,
+        "caller_sees_all": CALLER_SEES_ALL_FUNCTION,
+        "dashboard_peer_mentor_stats": DASHBOARD_PEER_MENTOR_STATS,
+        "dashboard_activity_time_series": DASHBOARD_ACTIVITY_TIME_SERIES,
+        "anon": ANON_ROLE,
+        "authenticated": AUTHENTICATED_ROLE,
+        "service_role": SERVICE_ROLE,
     }
 
 
@@ -81,4 +117,11 @@ def sql_literals() -> dict[str, str]:
     return {
         "reporting_time_zone": REPORTING_TIME_ZONE,
         "queued_setting": QUEUED_SETTING,
+        "anon_role": ANON_ROLE,
+        "authenticated_role": AUTHENTICATED_ROLE,
     }
+
+
+def sql_numbers() -> dict[str, int]:
+    """Numbers SQL files may use as literals."""
+    return {"max_chapters": MAX_CHAPTERS_PER_COORDINATOR}

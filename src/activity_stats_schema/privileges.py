@@ -9,24 +9,41 @@ declared, so it also undoes Supabase's default privileges (which grant ``anon`` 
 """
 
 from collections.abc import Iterable, Mapping
-from contextlib import ExitStack
 from typing import Any, Literal, Self
 
 from alembic_utils.replaceable_entity import ReplaceableEntity
-from alembic_utils.reversible_op import CreateOp, ReplaceOp, ReversibleOp
-from alembic_utils.simulate import simulate_entity
 from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
 from activity_stats_schema import names
+from activity_stats_schema.object_state import ObjectState
 
 Kind = Literal["TABLE", "FUNCTION", "SCHEMA"]
 PUBLIC = "PUBLIC"
 
 
-class Privileges(ReplaceableEntity):
+def normalized(privilege: str) -> str:
+    """``"update (b,a)"`` -> ``"UPDATE (a, b)"``: one spelling for declared and live grants."""
+    keyword, _, columns = privilege.partition("(")
+    if not columns:
+        return keyword.strip().upper()
+    names_ = sorted(c.strip() for c in columns.rstrip(") ").split(",") if c.strip())
+    return f"{keyword.strip().upper()} ({', '.join(names_)})"
+
+
+def privilege_sql(privilege: str) -> sql.Composable:
+    keyword, _, columns = privilege.partition("(")
+    if not columns:
+        return sql.SQL(keyword.strip())
+    return sql.SQL("{} ({})").format(
+        sql.SQL(keyword.strip()),
+        sql.SQL(", ").join(sql.Identifier(c.strip()) for c in columns.rstrip(") ").split(",")),
+    )
+
+
+class Privileges(ObjectState, ReplaceableEntity):
     """The privileges of all non-owner roles on one table, view, function or schema."""
 
     type_ = "privileges"
@@ -44,7 +61,7 @@ class Privileges(ReplaceableEntity):
         self.name = name
         self.arguments = arguments
         self.grants: dict[str, tuple[str, ...]] = {
-            role: tuple(sorted({p.upper() for p in privs}))
+            role: tuple(sorted({normalized(p) for p in privs}))
             for role, privs in sorted((grants or {}).items())
             if privs
         }
@@ -99,7 +116,7 @@ class Privileges(ReplaceableEntity):
         return [
             sql.SQL("GRANT {privs} ON {target} TO {role}")
             .format(
-                privs=sql.SQL(", ").join(sql.SQL(p) for p in privs),
+                privs=sql.SQL(", ").join(privilege_sql(p) for p in privs),
                 target=self.target,
                 role=sql.SQL(PUBLIC) if role == PUBLIC else sql.Identifier(role),
             )
@@ -111,6 +128,32 @@ class Privileges(ReplaceableEntity):
         """Bring the object's privileges to exactly this entity's, from any prior state."""
         also = replacing.grants.keys() if replacing is not None else ()
         return [self.revoke_statement(also), *self.grant_statements()]
+
+    def existence_check(self) -> sql.Composable:
+        """SQL that is true when the object exists."""
+        if self.kind == "SCHEMA":
+            return sql.SQL("pg_catalog.to_regnamespace({}) IS NOT NULL").format(
+                sql.Literal(sql.Identifier(self.schema).as_string(None))
+            )
+        if self.kind == "FUNCTION":
+            return sql.SQL("pg_catalog.to_regprocedure({}) IS NOT NULL").format(
+                sql.Literal(self.target.as_string(None).removeprefix("FUNCTION "))
+            )
+        return sql.SQL("pg_catalog.to_regclass({}) IS NOT NULL").format(
+            sql.Literal(sql.Identifier(self.schema, self.name).as_string(None))
+        )
+
+    def guarded_statement(self, replacing: "Privileges | None" = None) -> str:
+        """:meth:`statements` run only if the object exists: a downgrade that runs again after
+        the object is gone must not fail on it."""
+        body = sql.SQL("\n").join(
+            sql.SQL("        {};").format(sql.SQL(s)) for s in self.statements(replacing)
+        )
+        return (
+            sql.SQL("DO $privileges$\nBEGIN\n    IF {} THEN\n{}\n    END IF;\nEND\n$privileges$")
+            .format(self.existence_check(), body)
+            .as_string(None)
+        )
 
     def to_sql_statement_create(self) -> TextClause:
         return text(";\n".join(self.statements()))
@@ -124,38 +167,7 @@ class Privileges(ReplaceableEntity):
 
     # Comparing ---------------------------------------------------------------------------------
 
-    def get_database_definition(
-        self, sess: Session, dependencies: list[ReplaceableEntity] | None = None
-    ) -> "Privileges":
-        # Granting never makes an object appear, so find self by identity rather than by the
-        # before/after difference alembic-utils uses for other entities.
-        outer = sess.begin_nested()
-        try:
-            with ExitStack() as stack:
-                for dependency in dependencies or []:
-                    stack.enter_context(simulate_entity(sess, dependency))
-                inner = sess.begin_nested()
-                try:
-                    sess.execute(self.to_sql_statement_create())
-                    rendered = {e.identity: e for e in self.from_database(sess, self.schema)}
-                finally:
-                    inner.rollback()
-        finally:
-            outer.rollback()
-        return rendered.get(self.identity, self)
-
     _version_to_replace: "Privileges | None" = None  # type: ignore[assignment]
-
-    def get_required_migration_op(
-        self, sess: Session, dependencies: list[ReplaceableEntity] | None = None
-    ) -> ReversibleOp | None:
-        live = {e.identity: e for e in self.from_database(sess, self.schema)}.get(self.identity)
-        if live is None:
-            return CreateOp(self)
-        if live.definition == self.definition:
-            return None
-        self._version_to_replace = live
-        return ReplaceOp(self)
 
     @classmethod
     def from_database(cls, sess: Session, schema: str = "%") -> list[Self]:  # type: ignore[override]
@@ -193,6 +205,20 @@ class Privileges(ReplaceableEntity):
                 FROM objects AS o
                 LEFT JOIN LATERAL pg_catalog.aclexplode(o.acl) AS a
                        ON a.grantee <> o.owner
+                UNION ALL
+                -- Column privileges, one "PRIVILEGE (col, ...)" per role and privilege
+                SELECT 'TABLE', n.nspname, c.relname, NULL,
+                       CASE WHEN x.grantee = 0 THEN 'PUBLIC'
+                            ELSE pg_catalog.pg_get_userbyid(x.grantee) END,
+                       x.privilege_type || ' ('
+                           || pg_catalog.string_agg(a.attname, ', ' ORDER BY a.attname) || ')'
+                FROM pg_catalog.pg_attribute AS a
+                JOIN pg_catalog.pg_class AS c ON c.oid = a.attrelid
+                JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                CROSS JOIN LATERAL pg_catalog.aclexplode(a.attacl) AS x
+                WHERE a.attacl IS NOT NULL AND NOT a.attisdropped AND a.attnum > 0
+                  AND n.nspname LIKE :schema AND x.grantee <> c.relowner
+                GROUP BY n.nspname, c.relname, x.grantee, x.privilege_type
                 """
             ),
             {"schema": schema},
@@ -218,24 +244,93 @@ class Privileges(ReplaceableEntity):
         )
 
 
-def nobody(*objects: tuple[Kind, str, str, str | None]) -> list[Privileges]:
-    """Entities that leave only the owner (and superusers) access to each object."""
-    return [Privileges(kind, schema, name, arguments=args) for kind, schema, name, args in objects]
+AUTHENTICATED = names.AUTHENTICATED_ROLE
+SERVICE = names.SERVICE_ROLE
+PRIVATE = names.PRIVATE_SCHEMA
+PUBLIC_SCHEMA = names.PUBLIC_SCHEMA
 
-
-#: The private schema and everything in it bypasses row-level security or exposes every
-#: chapter's data: nobody but the owner gets anything. The API roles reach the statistics only
-#: through the dashboard functions in ``public``.
-PRIVILEGES = nobody(
-    ("SCHEMA", names.PRIVATE_SCHEMA, names.PRIVATE_SCHEMA, None),
-    ("TABLE", names.PRIVATE_SCHEMA, names.REFRESH_LOG, None),
-    ("TABLE", names.PRIVATE_SCHEMA, names.COUNTABLE_ACTIVITIES, None),
-    ("TABLE", names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS, None),
-    ("TABLE", names.PRIVATE_SCHEMA, names.MV_ACTIVITY_TIME_SERIES, None),
-    ("FUNCTION", names.PRIVATE_SCHEMA, names.REFRESH_FUNCTION, "boolean"),
-    ("FUNCTION", names.PRIVATE_SCHEMA, names.TRIGGER_FUNCTION, ""),
-    ("FUNCTION", names.PRIVATE_SCHEMA, names.LOG_GUARD_FUNCTION, ""),
+#: The columns a signed-in user may set on an activity. Not id or created_at (the server's),
+#: and registered_by only when inserting (the policy requires it to be the caller), so an
+#: update cannot rewrite who registered an activity.
+ACTIVITY_WRITABLE = (
+    "peer_mentor_id",
+    "chapter_id",
+    "activity_type_id",
+    "occurred_at",
+    "duration_minutes",
 )
+READ_WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def _columns(privilege: str, columns: Iterable[str]) -> str:
+    return f"{privilege} ({', '.join(columns)})"
+
+
+#: Tables of the API schema. anon gets nothing; authenticated reads (row-level security decides
+#: which rows) and writes activities only; service_role, which bypasses RLS, administers.
+_PUBLIC_TABLES = [
+    Privileges("TABLE", PUBLIC_SCHEMA, table, {AUTHENTICATED: ["SELECT"], SERVICE: READ_WRITE})
+    for table in names.PUBLIC_TABLES
+    if table != names.ACTIVITIES
+] + [
+    Privileges(
+        "TABLE",
+        PUBLIC_SCHEMA,
+        names.ACTIVITIES,
+        {
+            AUTHENTICATED: [
+                "SELECT",
+                "DELETE",
+                _columns("INSERT", (*ACTIVITY_WRITABLE, "registered_by")),
+                _columns("UPDATE", ACTIVITY_WRITABLE),
+            ],
+            SERVICE: READ_WRITE,
+        },
+    )
+]
+
+#: The private schema: its materialized views bypass row-level security and its log and refresh
+#: function are the owner's. authenticated may only reach the scope helpers that policies call
+#: (hence USAGE on the schema); nothing else in it is granted to anyone.
+_PRIVATE = [
+    Privileges("SCHEMA", PRIVATE, PRIVATE, {AUTHENTICATED: ["USAGE"]}),
+    *(
+        Privileges("TABLE", PRIVATE, name)
+        for name in (names.REFRESH_LOG, names.COUNTABLE_ACTIVITIES, *names.MATERIALIZED_VIEWS)
+    ),
+    Privileges("FUNCTION", PRIVATE, names.REFRESH_FUNCTION, arguments="boolean"),
+    Privileges("FUNCTION", PRIVATE, names.TRIGGER_FUNCTION, arguments=""),
+    Privileges("FUNCTION", PRIVATE, names.LOG_GUARD_FUNCTION, arguments=""),
+    Privileges("FUNCTION", PRIVATE, names.ASSIGNMENT_GUARD_FUNCTION, arguments=""),
+    *(
+        Privileges("FUNCTION", PRIVATE, name, {AUTHENTICATED: ["EXECUTE"]}, arguments="")
+        for name in (
+            names.COORDINATED_CHAPTERS_FUNCTION,
+            names.OWN_PEER_MENTORS_FUNCTION,
+            names.CALLER_SEES_ALL_FUNCTION,
+        )
+    ),
+]
+
+#: The dashboard's read path: signed-in users and service_role, never anon.
+_DASHBOARD = [
+    Privileges(
+        "FUNCTION",
+        PUBLIC_SCHEMA,
+        names.DASHBOARD_PEER_MENTOR_STATS,
+        {AUTHENTICATED: ["EXECUTE"], SERVICE: ["EXECUTE"]},
+        arguments="",
+    ),
+    Privileges(
+        "FUNCTION",
+        PUBLIC_SCHEMA,
+        names.DASHBOARD_ACTIVITY_TIME_SERIES,
+        {AUTHENTICATED: ["EXECUTE"], SERVICE: ["EXECUTE"]},
+        arguments="date, date",
+    ),
+]
+
+PRIVILEGES = [*_PUBLIC_TABLES, *_PRIVATE, *_DASHBOARD]
 
 
 def declared_for(schema: str, name: str) -> Privileges | None:

@@ -27,6 +27,7 @@ def render_template(template: str, **values: sql.Composable) -> str:
         key: sql.Identifier(value) for key, value in names.sql_names().items()
     }
     params.update({key: sql.Literal(value) for key, value in names.sql_literals().items()})
+    params.update({key: sql.Literal(value) for key, value in names.sql_numbers().items()})
     params.update(values)
     return sql.SQL(template).format(**params).as_string(None).strip()
 
@@ -41,3 +42,16 @@ def typed_literal(value: str, type_name: str) -> TextClause:
 
     rendered = sql.SQL("{}::{}").format(sql.Literal(value), sql.SQL(type_name)).as_string(None)
     return sa_text(rendered)
+
+
+def statements(filename: str) -> list[str]:
+    """The statements of a packaged file that holds several, each without leading comments.
+
+    Statements end with a semicolon at the end of a line (no function bodies in such files).
+    """
+    result = []
+    for chunk in render(filename).split(";\n"):
+        lines = [line for line in chunk.strip().splitlines() if not line.startswith("--")]
+        if lines:
+            result.append("\n".join(lines).rstrip(";"))
+    return result

@@ -16,7 +16,11 @@ ACTIVITIES_REFRESH_STATS = declare("activities_refresh_stats_trigger.sql")
 #: BEFORE DELETE OR TRUNCATE on the refresh log: the single row stays.
 STATS_REFRESH_LOG_KEEP_ROW = declare("stats_refresh_log_keep_row_trigger.sql")
 
-TRIGGERS = (ACTIVITIES_REFRESH_STATS, STATS_REFRESH_LOG_KEEP_ROW)
+#: BEFORE INSERT on coordinator_chapters: the lowest free slot, or a clear error.
+COORDINATOR_CHAPTERS_ASSIGN_SLOT = declare("coordinator_chapters_assign_slot_trigger.sql")
+
+TRIGGERS = (ACTIVITIES_REFRESH_STATS, STATS_REFRESH_LOG_KEEP_ROW, COORDINATOR_CHAPTERS_ASSIGN_SLOT)
 
 assert ACTIVITIES_REFRESH_STATS.signature == names.REFRESH_TRIGGER
 assert STATS_REFRESH_LOG_KEEP_ROW.signature == names.LOG_GUARD_TRIGGER
+assert COORDINATOR_CHAPTERS_ASSIGN_SLOT.signature == names.ASSIGNMENT_GUARD_TRIGGER

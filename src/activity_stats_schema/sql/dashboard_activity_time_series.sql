@@ -1,0 +1,20 @@
+CREATE FUNCTION {public}.{dashboard_activity_time_series}(from_day date DEFAULT NULL, to_day date DEFAULT NULL)
+ RETURNS TABLE(chapter_id bigint, activity_type_id bigint, day date, activity_count bigint,
+               total_minutes bigint)
+ LANGUAGE sql
+ STABLE
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+-- The dashboard's read of mv_activity_time_series, limited to the caller's chapters (all for
+-- roles that bypass RLS), optionally to days from_day .. to_day (inclusive, Europe/Oslo days).
+-- A peer mentor sees the chapter series only for chapters they coordinate: the series is
+-- per chapter, not per mentor.
+SELECT t.chapter_id, t.activity_type_id, t.day, t.activity_count, t.total_minutes
+FROM {private}.{mv_activity_time_series} AS t
+WHERE ((SELECT {private}.{caller_sees_all}())
+       OR t.chapter_id = ANY ((SELECT {private}.{coordinated_chapters}())::bigint[]))
+  AND (from_day IS NULL OR t.day >= from_day)
+  AND (to_day IS NULL OR t.day <= to_day)
+ORDER BY t.chapter_id, t.activity_type_id, t.day
+$function$
