@@ -70,3 +70,10 @@ def revision(session: nox.Session) -> None:
     """Autogenerate a revision at head: ``nox -s revision -- "message"``."""
     install(session, DEFAULT_POSTGRES, "embedded")
     session.run("python", "-m", "tests.support.autogenerate", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def validate(session: nox.Session) -> None:
+    """The alignment validator on the reference dataset, on an embedded server."""
+    install(session, DEFAULT_POSTGRES, "embedded")
+    session.run("python", "-m", "tests.support.reference")

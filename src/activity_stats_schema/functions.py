@@ -42,5 +42,12 @@ FUNCTIONS = (
     OWN_PEER_MENTOR_IDS,
     CALLER_SEES_ALL,
 )
-#: Functions that read the materialized views: created after them.
-DASHBOARD_FUNCTIONS = (DASHBOARD_PEER_MENTOR_STATS, DASHBOARD_ACTIVITY_TIME_SERIES)
+#: Functions that read the views: created after them.
+#: The funder's export through the counting rules, scoped like the dashboard.
+BUFDIR_EXPORT = declare("bufdir_export.sql")
+
+DASHBOARD_FUNCTIONS = (
+    DASHBOARD_PEER_MENTOR_STATS,
+    DASHBOARD_ACTIVITY_TIME_SERIES,
+    BUFDIR_EXPORT,
+)

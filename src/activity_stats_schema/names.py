@@ -58,6 +58,8 @@ CALLER_SEES_ALL_FUNCTION: Final = "caller_sees_all"
 # The dashboard's read path, in the API schema, returning only the caller's rows
 DASHBOARD_PEER_MENTOR_STATS: Final = "dashboard_peer_mentor_stats"
 DASHBOARD_ACTIVITY_TIME_SERIES: Final = "dashboard_activity_time_series"
+#: The funder's export, through the same counting rules as the dashboard.
+BUFDIR_EXPORT: Final = "bufdir_export"
 #: Transaction-local setting that marks "a refresh is already queued in this transaction", so a
 #: 10,000-row insert queues one deferred trigger event instead of 10,000.
 QUEUED_SETTING: Final = "activity_stats.refresh_queued"
@@ -106,6 +108,7 @@ def sql_names() -> dict[str, str]:
         "caller_sees_all": CALLER_SEES_ALL_FUNCTION,
         "dashboard_peer_mentor_stats": DASHBOARD_PEER_MENTOR_STATS,
         "dashboard_activity_time_series": DASHBOARD_ACTIVITY_TIME_SERIES,
+        "bufdir_export": BUFDIR_EXPORT,
         "anon": ANON_ROLE,
         "authenticated": AUTHENTICATED_ROLE,
         "service_role": SERVICE_ROLE,

@@ -22,6 +22,11 @@ from activity_stats_schema.object_state import ObjectState
 
 Kind = Literal["TABLE", "FUNCTION", "SCHEMA"]
 PUBLIC = "PUBLIC"
+#: What ALL means on every supported major (PostgreSQL 17 adds MAINTAIN on tables).
+ALL_PRIVILEGES: dict[str, set[str]] = {
+    "TABLE": {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"},
+    "SCHEMA": {"USAGE", "CREATE"},
+}
 
 
 def normalized(privilege: str) -> str:
@@ -116,13 +121,21 @@ class Privileges(ObjectState, ReplaceableEntity):
         return [
             sql.SQL("GRANT {privs} ON {target} TO {role}")
             .format(
-                privs=sql.SQL(", ").join(privilege_sql(p) for p in privs),
+                privs=sql.SQL(", ").join(privilege_sql(p) for p in self._portable(privs)),
                 target=self.target,
                 role=sql.SQL(PUBLIC) if role == PUBLIC else sql.Identifier(role),
             )
             .as_string(None)
             for role, privs in self.grants.items()
         ]
+
+    def _portable(self, privileges: tuple[str, ...]) -> tuple[str, ...]:
+        """Every privilege a table or schema has, as ALL: the list differs between majors
+        (PostgreSQL 17 added MAINTAIN), so a revision generated on one must replay on another."""
+        every = ALL_PRIVILEGES.get(self.kind)
+        if every and every <= set(privileges):
+            return ("ALL", *(p for p in privileges if p not in every and p != "MAINTAIN"))
+        return privileges
 
     def statements(self, replacing: "Privileges | None" = None) -> list[str]:
         """Bring the object's privileges to exactly this entity's, from any prior state."""
@@ -313,21 +326,14 @@ _PRIVATE = [
 ]
 
 #: The dashboard's read path: signed-in users and service_role, never anon.
+_SIGNED_IN = {AUTHENTICATED: ["EXECUTE"], SERVICE: ["EXECUTE"]}
 _DASHBOARD = [
-    Privileges(
-        "FUNCTION",
-        PUBLIC_SCHEMA,
-        names.DASHBOARD_PEER_MENTOR_STATS,
-        {AUTHENTICATED: ["EXECUTE"], SERVICE: ["EXECUTE"]},
-        arguments="",
-    ),
-    Privileges(
-        "FUNCTION",
-        PUBLIC_SCHEMA,
-        names.DASHBOARD_ACTIVITY_TIME_SERIES,
-        {AUTHENTICATED: ["EXECUTE"], SERVICE: ["EXECUTE"]},
-        arguments="date, date",
-    ),
+    Privileges("FUNCTION", PUBLIC_SCHEMA, name, _SIGNED_IN, arguments=arguments)
+    for name, arguments in (
+        (names.DASHBOARD_PEER_MENTOR_STATS, ""),
+        (names.DASHBOARD_ACTIVITY_TIME_SERIES, "date, date"),
+        (names.BUFDIR_EXPORT, "date, date"),
+    )
 ]
 
 PRIVILEGES = [*_PUBLIC_TABLES, *_PRIVATE, *_DASHBOARD]

@@ -1,0 +1,7 @@
+"""``python -m activity_stats_schema`` is the ``activity-stats-schema`` command."""
+
+import sys
+
+from activity_stats_schema.cli import main
+
+sys.exit(main())

@@ -1,0 +1,37 @@
+CREATE FUNCTION {public}.{bufdir_export}(period_start date, period_end date)
+ RETURNS TABLE(chapter_id bigint, activity_type_id bigint, activities bigint,
+               peer_mentors bigint, total_minutes bigint)
+ LANGUAGE plpgsql
+ STABLE
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+-- The funder's export: per chapter and activity type, the countable activities of the
+-- Europe/Oslo days period_start .. period_end (both included), how many peer mentors did them,
+-- and their minutes. It reads the same definition as the dashboard's views (countable_activities)
+-- and is scoped like the dashboard: a coordinator's chapters; everything for roles that bypass
+-- row-level security.
+BEGIN
+    IF period_start IS NULL OR period_end IS NULL THEN
+        RAISE EXCEPTION 'bufdir_export needs both period_start and period_end (got % and %)',
+                coalesce(period_start::text, 'NULL'), coalesce(period_end::text, 'NULL')
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give the first and the last day of the reporting period.';
+    END IF;
+    IF period_end < period_start THEN
+        RAISE EXCEPTION 'bufdir_export: period_end % is before period_start %',
+                period_end, period_start
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The period runs from period_start to period_end, both included.';
+    END IF;
+    RETURN QUERY
+    SELECT c.chapter_id, c.activity_type_id, count(*), count(DISTINCT c.peer_mentor_id),
+           sum(c.duration_minutes)
+    FROM {private}.{countable_activities} AS c
+    WHERE c.local_day BETWEEN period_start AND period_end
+      AND ((SELECT {private}.{caller_sees_all}())
+           OR c.chapter_id = ANY ((SELECT {private}.{coordinated_chapters}())::bigint[]))
+    GROUP BY c.chapter_id, c.activity_type_id
+    ORDER BY c.chapter_id, c.activity_type_id;
+END
+$function$
