@@ -95,3 +95,65 @@ def test_changed_view_keeps_its_unique_index_through_upgrade_and_downgrade(
         assert "activity_type_count" not in columns(conn)
         assert unique_indexes(conn) == 1
         refresh_succeeds(conn, data)
+
+
+EXTRA_INDEX = (
+    'CREATE INDEX "mv_peer_mentor_stats_chapter_idx" ON "activity_stats"."mv_peer_mentor_stats"'
+    ' USING btree ("chapter_id")'
+)
+
+
+def test_an_index_only_change_keeps_the_view_and_its_data(db, monkeypatch, tmp_path):
+    declared = views.MV_PEER_MENTOR_STATS
+    indexed = views.MaterializedView(
+        declared.schema,
+        declared.signature,
+        declared.definition,
+        index_definitions=[*declared.index_definitions, EXTRA_INDEX],
+    )
+    monkeypatch.setattr(
+        stats, "ENTITIES", tuple(indexed if e is declared else e for e in stats.ENTITIES)
+    )
+    try:
+        scripts = tmp_path / "migrations"
+        shutil.copytree(MIGRATIONS_DIR, scripts)
+        config = alembic_config(db.url, script_location=scripts)
+        with db.connect() as conn:
+            data = seed(conn)
+            with conn.transaction():
+                insert_activities(conn, data, 1)  # refreshed at commit
+            command.revision(config, message="index", autogenerate=True, rev_id="9002")
+            generated = next((scripts / "versions").glob("9002_*.py")).read_text()
+            assert "mv_peer_mentor_stats_chapter_idx" in generated
+            assert "DROP MATERIALIZED VIEW" not in generated
+            command.upgrade(config, "head")
+            assert index_names(conn) == {
+                "mv_peer_mentor_stats_chapter_idx",
+                "mv_peer_mentor_stats_key",
+            }
+            assert view_rows(conn) == 1  # populated as before: the view was not recreated
+            command.downgrade(config, "-1")
+            assert index_names(conn) == {"mv_peer_mentor_stats_key"}
+            assert view_rows(conn) == 1
+    finally:
+        monkeypatch.undo()
+        stats.register()
+
+
+def index_names(conn) -> set[str]:
+    return {
+        r[0]
+        for r in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s", [names.MV_PEER_MENTOR_STATS]
+        )
+    }
+
+
+def view_rows(conn) -> int:
+    row = conn.execute(
+        sql.SQL("SELECT count(*) FROM {}").format(
+            sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
+        )
+    ).fetchone()
+    assert row is not None
+    return int(row[0])

@@ -204,6 +204,8 @@ def _drop_statements(entity: ReplaceableEntity) -> list[str]:
 def _replace_statements(entity: ReplaceableEntity, live: ReplaceableEntity | None) -> list[str]:
     if isinstance(entity, Privileges):
         return entity.statements(live if isinstance(live, Privileges) else None)
+    if isinstance(entity, MaterializedView) and entity._index_changes is not None:
+        return entity._index_changes  # the query is the same: fix the indexes, keep the data
     if isinstance(entity, MaterializedView):
         # Dropping loses the indexes and the grants; bring both back with the view.
         return [
@@ -294,6 +296,8 @@ def _revert_entity(
         return _statements([live.guarded_statement(op.target)])
     if isinstance(live, RowLevelSecurity):
         return _statements([live.statement(live.enabled, live.forced, if_exists=True)])
+    if isinstance(op.target, MaterializedView) and op.target._index_changes_back is not None:
+        return _statements(op.target._index_changes_back)
     return _statements(_replace_statements(live, op.target))
 
 

@@ -6,12 +6,18 @@ non-zero exit, never a traceback.
 """
 
 import argparse
+import datetime as dt
+import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import psycopg
+from alembic.util import CommandError as AlembicCommandError
+from psycopg import sql
+from psycopg.rows import dict_row
 
-from activity_stats_schema import alignment
+from activity_stats_schema import alignment, drift, migrate, names
 from activity_stats_schema.database import URL_ENVIRONMENT_VARIABLE, libpq_url, url_from_environment
 
 #: Exit codes: 0 all well; 1 the check found differences; 2 the command could not run.
@@ -30,10 +36,15 @@ class CommandError(Exception):
     """An expected failure, reported as one line."""
 
 
-def _connect(args: argparse.Namespace) -> psycopg.Connection:
-    url = args.database_url or url_from_environment()
+def _url(args: argparse.Namespace) -> str:
+    url: str | None = args.database_url or url_from_environment()
     if not url:
         raise CommandError(f"no database: pass --database-url or set {URL_ENVIRONMENT_VARIABLE}")
+    return url
+
+
+def _connect(args: argparse.Namespace) -> psycopg.Connection:
+    url = _url(args)
     try:
         return psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=10)
     except (ValueError, psycopg.ProgrammingError) as exc:
@@ -48,6 +59,129 @@ def _not_migrated(exc: psycopg.Error) -> CommandError:
         f"the database is not migrated ({exc.diag.message_primary}); "
         "run: activity-stats-schema upgrade"
     )
+
+
+def _known_revision(revision: str) -> None:
+    known = migrate.revisions()
+    relative = revision[:1] in ("+", "-") and revision[1:].isdigit()
+    if revision in ("head", "base", *known) or relative:
+        return
+    raise CommandError(f"unknown revision {revision!r}; known: base, {', '.join(known)}, head")
+
+
+def upgrade(args: argparse.Namespace) -> int:
+    _known_revision(args.revision)
+    _connect(args).close()  # a clear error for a bad URL or a server that does not answer
+    try:
+        migrate.upgrade(_url(args), args.revision)
+    except AlembicCommandError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"upgraded to {args.revision}")
+    return OK
+
+
+def downgrade(args: argparse.Namespace) -> int:
+    _known_revision(args.revision)
+    _connect(args).close()
+    try:
+        migrate.downgrade(_url(args), args.revision)
+    except AlembicCommandError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"downgraded to {args.revision}")
+    return OK
+
+
+def show_sql(args: argparse.Namespace) -> int:
+    start, _, end = args.range.partition(":")
+    if not end:
+        raise CommandError(f"a range is FROM:TO, e.g. base:head (got {args.range!r})")
+    for revision in (start, end):
+        _known_revision(revision)
+    url = args.database_url or url_from_environment() or "postgresql://offline/offline"
+    try:
+        if not args.downgrade_only:
+            print(f"-- upgrade {start}:{end}")
+            print(migrate.offline_sql(url, f"{start}:{end}"))
+        if not args.upgrade_only:
+            print(f"-- downgrade {end}:{start}")
+            print(migrate.offline_sql(url, f"{end}:{start}", downgrade=True))
+    except AlembicCommandError as exc:
+        raise CommandError(str(exc)) from None
+    return OK
+
+
+def check(args: argparse.Namespace) -> int:
+    _connect(args).close()
+    try:
+        drifts = drift.compare_url(_url(args))
+    except Exception as exc:  # reflection errors: the database is not what we expect
+        raise CommandError(f"cannot compare the database: {str(exc).splitlines()[0]}") from None
+    print(drift.report(drifts))
+    return FOUND if drifts else OK
+
+
+STATUS_QUERY = sql.SQL(
+    """
+    SELECT last_refreshed_at, last_attempt_at, last_duration, debounce_interval,
+           refresh_lock_timeout, refresh_count, failure_count, last_error, last_error_at,
+           clock_timestamp() - last_refreshed_at AS staleness
+    FROM {}
+    """
+).format(sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG))
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def status(args: argparse.Namespace) -> int:
+    with _connect(args) as conn:
+        try:
+            with conn.cursor(row_factory=dict_row) as cur:
+                row = cur.execute(STATUS_QUERY).fetchone()
+        except NOT_MIGRATED as exc:
+            raise _not_migrated(exc) from None
+    assert row is not None
+    never = row["refresh_count"] == 0
+    if args.json:
+        document = {key: _json_value(value) for key, value in row.items()}
+        document["never_refreshed"] = never
+        print(json.dumps(document, indent=2, sort_keys=True))
+        return OK
+    staleness = "never refreshed" if never else f"{row['staleness'].total_seconds():.1f} s"
+    print(f"last refresh      {'never' if never else row['last_refreshed_at']}")
+    print(f"  took            {row['last_duration']}")
+    print(f"staleness now     {staleness}")
+    print(f"refreshes         {row['refresh_count']}")
+    print(f"failures          {row['failure_count']}")
+    if row["last_error"]:
+        print(f"last error        {row['last_error']} (at {row['last_error_at']})")
+    print(f"debounce interval {row['debounce_interval']}")
+    print(f"lock timeout      {row['refresh_lock_timeout']}")
+    return OK
+
+
+def refresh(args: argparse.Namespace) -> int:
+    with _connect(args) as conn:
+        try:
+            row = conn.execute(
+                sql.SQL("SELECT {}.{}(true)").format(
+                    sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_FUNCTION)
+                )
+            ).fetchone()
+        except NOT_MIGRATED as exc:
+            raise _not_migrated(exc) from None
+        except psycopg.errors.InsufficientPrivilege:
+            raise CommandError(
+                "permission denied: the refresh runs as the views' owner (connect as it)"
+            ) from None
+    outcome = row[0] if row else "?"
+    print(f"refresh: {outcome}")
+    return OK if outcome == "refreshed" else FOUND
 
 
 def validate_alignment(args: argparse.Namespace) -> int:
@@ -71,18 +205,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = commands.add_parser(
+    for name, run, default, text in (
+        ("upgrade", upgrade, "head", "apply migrations up to REVISION"),
+        ("downgrade", downgrade, None, "revert migrations down to REVISION (base: everything)"),
+    ):
+        command = commands.add_parser(name, help=text, description=text)
+        if default:
+            command.add_argument(
+                "revision", nargs="?", default=default, help=f"target revision (default: {default})"
+            )
+        else:
+            command.add_argument("revision", help="target revision, e.g. base or 0003")
+        command.set_defaults(run=run)
+
+    show = commands.add_parser(
+        "sql",
+        help="print the upgrade and downgrade SQL of a revision range, without a database",
+        description="The SQL Alembic would run, offline (the URL only picks the dialect).",
+    )
+    show.add_argument("range", nargs="?", default="base:head", help="FROM:TO (default base:head)")
+    only = show.add_mutually_exclusive_group()
+    only.add_argument("--upgrade-only", action="store_true")
+    only.add_argument("--downgrade-only", action="store_true")
+    show.set_defaults(run=show_sql)
+
+    drift_check = commands.add_parser(
+        "check",
+        help="compare the live database with the declarations (exit 1 on drift)",
+        description=drift.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    drift_check.set_defaults(run=check)
+
+    state = commands.add_parser(
+        "status", help="the refresh log: last refresh, staleness, failures, interval"
+    )
+    state.add_argument("--json", action="store_true", help="machine-readable, for monitoring")
+    state.set_defaults(run=status)
+
+    now = commands.add_parser(
+        "refresh", help="refresh the views now, through the function the trigger uses"
+    )
+    now.set_defaults(run=refresh)
+
+    align = commands.add_parser(
         "validate-alignment",
         help="compare dashboard totals with the Bufdir export per chapter, type and month",
         description=alignment.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check.add_argument(
+    align.add_argument(
         "--no-refresh",
         action="store_true",
         help="compare the views as they are (by default they are refreshed first)",
     )
-    check.set_defaults(run=validate_alignment)
+    align.set_defaults(run=validate_alignment)
     return parser
 
 

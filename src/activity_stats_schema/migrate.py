@@ -1,7 +1,8 @@
 """Running this library's own migrations from Python (tests, demo, CLI).
 
 The Alembic scripts live in the top-level ``migrations/`` folder, so they read as a normal
-Alembic project; ``MIGRATIONS_DIR`` finds it beside the source tree.
+Alembic project; the package ships the same folder as ``activity_stats_schema._migrations``,
+which is how ``MIGRATIONS_DIR`` finds it, installed or in a checkout.
 """
 
 import io
@@ -14,17 +15,24 @@ from alembic.script import ScriptDirectory
 
 from activity_stats_schema.database import sqlalchemy_url
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
-ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+
+def _migrations_dir() -> Path:
+    checkout = Path(__file__).resolve().parents[2] / "migrations"
+    if checkout.is_dir():  # a checkout, or an editable install of one
+        return checkout
+    return Path(__file__).resolve().parent / "_migrations"  # installed from a wheel
+
+
+MIGRATIONS_DIR = _migrations_dir()
 
 
 def alembic_config(url: str, script_location: Path = MIGRATIONS_DIR) -> Config:
     """An Alembic config for ``url`` (any PostgreSQL URL form)."""
     if not script_location.is_dir():
         raise FileNotFoundError(f"migrations not found at {script_location}")
-    config = Config(str(ALEMBIC_INI), stdout=io.StringIO())
+    config = Config(stdout=io.StringIO())
     config.set_main_option("script_location", str(script_location))
+    config.set_main_option("path_separator", "os")
     rendered = sqlalchemy_url(url).render_as_string(hide_password=False)
     config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
     return config

@@ -6,6 +6,7 @@ dropped index is not seen as drift. :class:`MaterializedView` makes the unique i
 entity: created with it, compared with it, and restored with it when a migration replaces the view.
 """
 
+import re
 from collections.abc import Sequence
 from typing import Any, Self
 
@@ -105,6 +106,10 @@ class MaterializedView(PGMaterializedView, ReplaceableEntity):
         return normalize_whitespace(self.definition), self.index_definitions
 
     _version_to_replace: "MaterializedView | None" = None  # type: ignore[assignment]
+    #: When only the indexes differ from the live view: the statements that fix them (the view
+    #: itself, and its data, stay).
+    _index_changes: list[str] | None = None
+    _index_changes_back: list[str] | None = None
 
     def get_required_migration_op(
         self, sess: Session, dependencies: list[ReplaceableEntity] | None = None
@@ -116,6 +121,10 @@ class MaterializedView(PGMaterializedView, ReplaceableEntity):
         if simulated.comparable() == live.comparable():
             return None
         self._version_to_replace = live
+        self._index_changes = self._index_changes_back = None
+        if normalize_whitespace(simulated.definition) == normalize_whitespace(live.definition):
+            self._index_changes = index_changes(live, simulated)
+            self._index_changes_back = index_changes(simulated, live)
         return ReplaceOp(self)
 
     @classmethod
@@ -138,6 +147,33 @@ class MaterializedView(PGMaterializedView, ReplaceableEntity):
         return [
             cls(row[0], row[1], row[2], with_data=row[3], index_definitions=row[4]) for row in rows
         ]
+
+
+_INDEX_NAME = re.compile(r'^CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?"?([^" ]+)"? ON ')
+
+
+def _indexes_by_name(view: MaterializedView) -> dict[str, str]:
+    found = {}
+    for definition in view.index_definitions:
+        match = _INDEX_NAME.match(definition)
+        assert match, definition
+        found[match.group(1)] = definition
+    return found
+
+
+def index_changes(live: MaterializedView, target: MaterializedView) -> list[str]:
+    """Statements that turn ``live``'s indexes into ``target``'s (both as PostgreSQL renders
+    them): drop what differs or should not be there, create what is missing."""
+    have, want = _indexes_by_name(live), _indexes_by_name(target)
+    statements = [
+        sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(live.schema, name)).as_string(None)
+        for name, definition in sorted(have.items())
+        if want.get(name) != definition
+    ]
+    statements += [
+        definition for name, definition in sorted(want.items()) if have.get(name) != definition
+    ]
+    return statements
 
 
 #: The counting rules (see ``sql/countable_activities.sql``); both views read through it.

@@ -1,0 +1,100 @@
+"""Does a live database match the declarations? (``activity-stats-schema check``)
+
+Runs Alembic's autogenerate comparison, with the library's entities and filters, against the
+live database, and renders what it would take to bring the database in line as the same
+idempotent SQL a revision would contain. Objects the library does not declare are ignored.
+"""
+
+import io
+from dataclasses import dataclass
+
+from alembic.autogenerate import produce_migrations
+from alembic.migration import MigrationContext
+from alembic.operations import Operations, ops
+from sqlalchemy import Connection, create_engine, pool
+
+from activity_stats_schema import autogen, names
+from activity_stats_schema.database import sqlalchemy_url
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One change the database needs: a short description and its SQL."""
+
+    summary: str
+    sql: str
+
+
+def _summary(op: ops.MigrateOperation, statement: str) -> str:
+    if isinstance(op, autogen.SQLStatement):
+        first = statement.strip().splitlines()[0] if statement.strip() else ""
+        return first[:100]
+    diff = op.to_diff_tuple()
+    kind = diff[0] if isinstance(diff, tuple) else type(op).__name__
+    return f"{kind}: {getattr(op, 'table_name', '') or ''}".rstrip(": ")
+
+
+def _as_sql(op: ops.MigrateOperation) -> str:
+    buffer = io.StringIO()
+    context = MigrationContext.configure(
+        dialect_name="postgresql",
+        opts={"as_sql": True, "output_buffer": buffer, "literal_binds": True},
+    )
+    Operations(context).invoke(op)
+    return buffer.getvalue().strip()
+
+
+def _flatten(container: ops.OpContainer) -> list[ops.MigrateOperation]:
+    result: list[ops.MigrateOperation] = []
+    for op in container.ops:
+        if isinstance(op, ops.OpContainer):
+            result += _flatten(op)
+        else:
+            result.append(op)
+    return result
+
+
+def compare(connection: Connection) -> list[Drift]:
+    """Every change the live database needs to match the declarations."""
+    autogen.register()
+    options = autogen.configure_options()
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "target_metadata": autogen.metadata,
+            "include_schemas": options["include_schemas"],
+            "include_name": options["include_name"],
+            "include_object": options["include_object"],
+            "compare_type": True,
+            "version_table": names.VERSION_TABLE,
+            "version_table_schema": names.VERSION_TABLE_SCHEMA,
+        },
+    )
+    script = produce_migrations(context, autogen.metadata)
+    options["process_revision_directives"](context, ("head",), [script])
+    assert script.upgrade_ops is not None
+    drifts = []
+    for op in _flatten(script.upgrade_ops):
+        statement = _as_sql(op)
+        drifts.append(Drift(_summary(op, statement), statement))
+    return drifts
+
+
+def compare_url(url: str) -> list[Drift]:
+    engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return compare(connection)
+    finally:
+        engine.dispose()
+
+
+def report(drifts: list[Drift]) -> str:
+    if not drifts:
+        return "no drift: the database matches the declarations"
+    lines = [f"drift: {len(drifts)} change(s) would bring the database in line", ""]
+    for number, drift in enumerate(drifts, 1):
+        lines.append(f"-- [{number}] {drift.summary}")
+        lines.append(drift.sql)
+        lines.append("")
+    return "\n".join(lines).rstrip()
