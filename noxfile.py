@@ -6,6 +6,9 @@ suite against an existing server instead (e.g. ``supabase start``'s database).
 """
 
 import os
+import shutil
+import tomllib
+from pathlib import Path
 
 import nox
 
@@ -21,7 +24,22 @@ POSTGRES = {
 DEFAULT_POSTGRES = "pg17"
 PASS_THROUGH = ("ACTIVITY_STATS_TEST_DATABASE_URL", "ACTIVITY_STATS_PG_BIN")
 
-nox.options.sessions = ["test", "lint"]
+nox.options.sessions = ["test", "lint", "sqlcheck"]
+#: Debian's PostgreSQL 15 with the extensions the SQL-level checks need.
+DEBIAN_PACKAGES = (
+    "postgresql-15",
+    "postgresql-15-plpgsql-check",
+    "postgresql-15-pgtap",
+    "libtap-parser-sourcehandler-pgtap-perl",
+)
+#: Downgrades drop what their upgrade created, by design; squawk's bans on dropping (and on
+#: dropping indexes without CONCURRENTLY, impossible inside a transaction) do not apply to them.
+DOWNGRADE_ALLOWED = (
+    "ban-drop-function",
+    "ban-drop-table",
+    "ban-drop-view",
+    "require-concurrent-index-deletion",
+)
 nox.options.default_venv_backend = "uv|virtualenv"
 
 
@@ -44,11 +62,62 @@ def test(session: nox.Session, postgres: str) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (lint and format) and mypy."""
+    """ruff (lint and format), mypy, and squawk on the golden SQL (rules: .squawk.toml)."""
     session.install("-e", ".[lint,test]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
     session.run("mypy")
+    golden = sorted(str(p) for p in Path("migrations/sql").glob("*.sql"))
+    upgrades = [p for p in golden if p.endswith(".upgrade.sql")]
+    downgrades = [p for p in golden if p.endswith(".downgrade.sql")]
+    session.run("squawk", *upgrades, env={"NO_COLOR": "1"})
+    config = tomllib.loads(Path(".squawk.toml").read_text())
+    excluded = ",".join([*config["excluded_rules"], *DOWNGRADE_ALLOWED])
+    session.run("squawk", f"--exclude={excluded}", *downgrades, env={"NO_COLOR": "1"})
+
+
+@nox.session(python=PYTHON)
+def golden(session: nox.Session) -> None:
+    """Regenerate migrations/sql/<revision>.{upgrade,downgrade}.sql."""
+    session.install("-e", ".")
+    session.run("python", "-m", "tests.support.golden")
+
+
+@nox.session(python=PYTHON)
+def sqlcheck(session: nox.Session) -> None:
+    """plpgsql_check and the pgTAP suite (supabase/tests) on Debian's PostgreSQL 15."""
+    missing = [p for p in DEBIAN_PACKAGES if not _debian_installed(p)]
+    if missing:
+        if os.geteuid() != 0:
+            session.error(f"install Debian packages first: apt-get install {' '.join(missing)}")
+        session.run("apt-get", "update", "-q", external=True)
+        session.run(
+            "apt-get",
+            "install",
+            "-y",
+            "-q",
+            *missing,
+            external=True,
+            env={"DEBIAN_FRONTEND": "noninteractive"},
+        )
+    session.install("-e", ".")
+    session.run(
+        "python",
+        "-m",
+        "tests.support.sqlcheck",
+        env={"ACTIVITY_STATS_PG_BIN": "/usr/lib/postgresql/15/bin"},
+    )
+
+
+def _debian_installed(package: str) -> bool:
+    if shutil.which("dpkg-query") is None:
+        return False
+    import subprocess
+
+    result = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() == "install ok installed"
 
 
 @nox.session(python=PYTHON)

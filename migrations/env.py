@@ -15,6 +15,13 @@ config = context.config
 stats.register()  # library
 target_metadata = stats.metadata  # library
 
+#: A migration waits at most this long for a lock, then fails rather than block the app.
+SET_LOCK_TIMEOUT = (
+    sql.SQL("SET lock_timeout = {}")
+    .format(sql.Literal(names.MIGRATION_LOCK_TIMEOUT))
+    .as_string(None)
+)
+
 #: Alembic's version table lives in the private schema, which must exist before Alembic looks.
 ENSURE_SCHEMA = (
     sql.SQL("CREATE SCHEMA IF NOT EXISTS {}")
@@ -52,6 +59,7 @@ def run_migrations_offline() -> None:
         **_options(),
     )
     with context.begin_transaction():
+        context.execute(SET_LOCK_TIMEOUT)
         context.execute(ENSURE_SCHEMA)
         context.run_migrations()
         if context.get_revision_argument() is None:  # the destination is base
@@ -117,6 +125,7 @@ $cleanup$"""
 
 
 def _run_online(connection) -> None:  # type: ignore[no-untyped-def]
+    connection.execute(text(SET_LOCK_TIMEOUT))
     connection.execute(text(ENSURE_SCHEMA))
     connection.commit()
     context.configure(connection=connection, **_options())

@@ -81,6 +81,9 @@ API_ROLES: Final = (ANON_ROLE, AUTHENTICATED_ROLE, SERVICE_ROLE)
 #: Alembic's bookkeeping for this library's own migrations lives in the private schema, so the
 #: API never exposes it.
 VERSION_TABLE: Final = "alembic_version"
+#: How long a migration statement may wait for a lock before it fails (instead of queueing
+#: the application's queries behind it).
+MIGRATION_LOCK_TIMEOUT: Final = "10s"
 VERSION_TABLE_SCHEMA: Final = PRIVATE_SCHEMA
 
 

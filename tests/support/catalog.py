@@ -43,12 +43,26 @@ def without_version_bookkeeping(script: str) -> str:
     return _VERSION_STATEMENTS.sub("", script)
 
 
-def psql_apply(url: str, script: str, workdir: Path) -> subprocess.CompletedProcess[str]:
-    """Apply a script as a user would: ``psql -v ON_ERROR_STOP=1 -f file``."""
+def psql_apply(
+    url: str, script: str, workdir: Path, *, single_transaction: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Apply a script as a user would: ``psql -v ON_ERROR_STOP=1 [--single-transaction] -f``."""
     path = workdir / "script.sql"
     path.write_text(script)
+    once = ["--single-transaction"] if single_transaction else []
     return subprocess.run(
-        [client("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname", url, "-f", str(path)],
+        [
+            client("psql"),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            *once,
+            "--dbname",
+            url,
+            "-f",
+            str(path),
+        ],
         check=False,
         capture_output=True,
         text=True,

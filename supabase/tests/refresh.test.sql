@@ -1,0 +1,73 @@
+-- pgTAP: the deferred, debounced refresh of the statistics views.
+-- Runs in one transaction that is rolled back (supabase test db, or pg_prove). The trigger is
+-- DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS ALL IMMEDIATE fires it where COMMIT would.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+SELECT plan(14);
+
+INSERT INTO public.chapters (id, name) VALUES (-1, 'pgtap chapter');
+INSERT INTO public.peer_mentors (id, chapter_id, display_name) VALUES (-1, -1, 'pgtap mentor');
+INSERT INTO public.activity_types (id, name) VALUES (-1, 'pgtap visit');
+UPDATE activity_stats.stats_refresh_log
+   SET last_attempt_at = '2000-01-01', refresh_count = 0, failure_count = 0,
+       debounce_interval = '1 hour', last_error = NULL;
+
+CREATE TEMP VIEW pgtap_log AS SELECT * FROM activity_stats.stats_refresh_log;
+CREATE TEMP VIEW pgtap_counted AS
+    SELECT (SELECT coalesce(sum(activity_count), 0) FROM activity_stats.mv_peer_mentor_stats
+             WHERE chapter_id = -1) AS in_mentor_stats,
+           (SELECT coalesce(sum(activity_count), 0) FROM activity_stats.mv_activity_time_series
+             WHERE chapter_id = -1) AS in_time_series;
+
+-- (1) one INSERT: one refresh, the log updated, the row in both views
+INSERT INTO public.activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at, duration_minutes)
+VALUES (-1, -1, -1, '2026-06-01 10:00+02', 30);
+SET CONSTRAINTS ALL IMMEDIATE;
+SELECT is((SELECT refresh_count FROM pgtap_log), 1::bigint, 'one insert: one refresh');
+SELECT isnt((SELECT last_duration FROM pgtap_log), NULL, 'the refresh recorded its duration');
+SELECT is((SELECT in_mentor_stats FROM pgtap_counted), 1::numeric, 'row in mv_peer_mentor_stats');
+SELECT is((SELECT in_time_series FROM pgtap_counted), 1::numeric, 'row in mv_activity_time_series');
+
+-- (2) a second INSERT inside the interval: no second refresh
+SET CONSTRAINTS ALL DEFERRED;
+INSERT INTO public.activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at, duration_minutes)
+VALUES (-1, -1, -1, '2026-06-01 11:00+02', 30);
+SET CONSTRAINTS ALL IMMEDIATE;
+SELECT is((SELECT refresh_count FROM pgtap_log), 1::bigint, 'two inserts inside the interval: one refresh');
+SELECT is((SELECT in_mentor_stats FROM pgtap_counted), 1::numeric, 'the debounced row waits for the next refresh');
+
+-- (3) 100 rows in one go, once the interval has passed: exactly one refresh
+UPDATE activity_stats.stats_refresh_log SET last_attempt_at = '2000-01-01';
+SET CONSTRAINTS ALL DEFERRED;
+INSERT INTO public.activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at, duration_minutes)
+SELECT -1, -1, -1, timestamptz '2026-06-02 09:00+02' + g * interval '1 minute', 5
+FROM generate_series(1, 100) AS g;
+SET CONSTRAINTS ALL IMMEDIATE;
+SELECT is((SELECT refresh_count FROM pgtap_log), 2::bigint, '100 rows: exactly one more refresh');
+SELECT is((SELECT in_mentor_stats FROM pgtap_counted), 102::numeric, 'all 102 rows counted');
+
+-- (4) a failing refresh (the unique index CONCURRENTLY needs is gone): the insert stands
+DROP INDEX activity_stats.mv_peer_mentor_stats_key;
+UPDATE activity_stats.stats_refresh_log SET last_attempt_at = '2000-01-01';
+SET CONSTRAINTS ALL DEFERRED;
+INSERT INTO public.activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at, duration_minutes)
+VALUES (-1, -1, -1, '2026-06-03 10:00+02', 30);
+SET CONSTRAINTS ALL IMMEDIATE;
+SELECT is((SELECT failure_count FROM pgtap_log), 1::bigint, 'the failed refresh is recorded');
+SELECT matches((SELECT last_error FROM pgtap_log), '^55000: ', 'with its SQLSTATE and message');
+SELECT is((SELECT count(*) FROM public.activities WHERE chapter_id = -1), 103::bigint, 'the insert is kept');
+
+-- (5) the failure moved the debounce forward: the next insert does not retry at once
+SET CONSTRAINTS ALL DEFERRED;
+INSERT INTO public.activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at, duration_minutes)
+VALUES (-1, -1, -1, '2026-06-03 11:00+02', 30);
+SET CONSTRAINTS ALL IMMEDIATE;
+SELECT is((SELECT failure_count FROM pgtap_log), 1::bigint, 'no retry inside the interval');
+
+-- The objects the refresh relies on
+SELECT has_materialized_view('activity_stats', 'mv_activity_time_series', 'mv_activity_time_series exists');
+SELECT trigger_is('public', 'activities', 'activities_refresh_stats', 'activity_stats',
+                  'activities_refresh_trigger', 'the deferred trigger calls the refresh');
+
+SELECT * FROM finish();
+ROLLBACK;

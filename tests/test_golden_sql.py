@@ -1,0 +1,41 @@
+"""The golden SQL committed beside the migrations is current, and applies with psql as it is,
+each file in its own transaction, to the same catalog as the online migrations."""
+
+import pytest
+
+from activity_stats_schema.migrate import GOLDEN_DIR, golden_files, revisions
+from tests.support.catalog import psql_apply, schema_dump
+
+
+def test_golden_sql_is_up_to_date():
+    wanted = golden_files()
+    present = set(GOLDEN_DIR.glob("*.sql"))
+    assert present == set(wanted), "run: nox -s golden"
+    stale = sorted(p.name for p, text in wanted.items() if p.read_text() != text)
+    assert stale == [], f"out of date: {stale}; run: nox -s golden"
+
+
+@pytest.fixture
+def golden():
+    return {path.name: path.read_text() for path in GOLDEN_DIR.glob("*.sql")}
+
+
+def apply(url, script, tmp_path):
+    result = psql_apply(url, script, tmp_path, single_transaction=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_golden_files_apply_in_order_to_the_online_catalog(
+    cluster, templates, empty_db, golden, tmp_path
+):
+    before = schema_dump(empty_db.url)
+    for revision in revisions():
+        apply(empty_db.url, golden[f"{revision}.upgrade.sql"], tmp_path)
+    online = cluster.create_database(template=templates.head)
+    try:
+        assert schema_dump(empty_db.url) == schema_dump(cluster.url(online))
+    finally:
+        cluster.drop_database(online)
+    for revision in reversed(revisions()):
+        apply(empty_db.url, golden[f"{revision}.downgrade.sql"], tmp_path)
+    assert schema_dump(empty_db.url) == before
