@@ -222,6 +222,9 @@ def _schema_of(op: ops.CreateTableOp | ops.DropTableOp) -> str:
     return op.schema or names.PUBLIC_SCHEMA
 
 
+#: For the rest of the migration's transaction, CREATE FUNCTION does not validate bodies.
+NO_BODY_CHECK = "SET LOCAL check_function_bodies = off"
+
 rewriter = Rewriter()
 
 
@@ -248,6 +251,24 @@ def _create_table(
 def _drop_table(context: MigrationContext, revision: Any, op: ops.DropTableOp) -> ops.DropTableOp:
     op.if_exists = True
     return op
+
+
+@rewriter.rewrites(ops.AddColumnOp)
+def _add_column(context: MigrationContext, revision: Any, op: ops.AddColumnOp) -> ops.AddColumnOp:
+    op.if_not_exists = True
+    return op
+
+
+@rewriter.rewrites(ops.DropColumnOp)
+def _drop_column(
+    context: MigrationContext, revision: Any, op: ops.DropColumnOp
+) -> list[ops.MigrateOperation]:
+    # Also when the table is gone already (a downgrade run a second time).
+    table = sql.Identifier(op.schema, op.table_name) if op.schema else sql.Identifier(op.table_name)
+    statement = sql.SQL("ALTER TABLE IF EXISTS {} DROP COLUMN IF EXISTS {}").format(
+        table, sql.Identifier(op.column_name)
+    )
+    return _statements([statement.as_string(None)])
 
 
 @rewriter.rewrites(ops.CreateIndexOp)
@@ -298,6 +319,10 @@ def _revert_entity(
         return _statements([live.statement(live.enabled, live.forced, if_exists=True)])
     if isinstance(op.target, MaterializedView) and op.target._index_changes_back is not None:
         return _statements(op.target._index_changes_back)
+    if isinstance(live, PGFunction):
+        # A downgrade run again, after later steps removed the tables the old body names, must
+        # still be able to put the old function back (a later step drops it anyway).
+        return _statements([NO_BODY_CHECK, *_replace_statements(live, op.target)])
     return _statements(_replace_statements(live, op.target))
 
 

@@ -184,6 +184,22 @@ def refresh(args: argparse.Namespace) -> int:
     return OK if outcome == "refreshed" else FOUND
 
 
+def refresher(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from activity_stats_schema.refresher import Refresher
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _connect(args).close()  # fail fast on a bad URL; later losses are retried
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    Refresher(_url(args), stop).run()
+    return OK
+
+
 def validate_alignment(args: argparse.Namespace) -> int:
     with _connect(args) as conn:
         try:
@@ -242,6 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     state.add_argument("--json", action="store_true", help="machine-readable, for monitoring")
     state.set_defaults(run=status)
+
+    process = commands.add_parser(
+        "refresher",
+        help="run the trailing-edge refresher (LISTEN/NOTIFY) until SIGTERM",
+        description="Refreshes the views whenever committed changes wait, as soon as the "
+        "debounce interval allows; reconnects after a lost connection.",
+    )
+    process.set_defaults(run=refresher)
 
     now = commands.add_parser(
         "refresh", help="refresh the views now, through the function the trigger uses"

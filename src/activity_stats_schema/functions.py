@@ -16,6 +16,8 @@ def declare(sql_file: str) -> PGFunction:
 
 #: The refresh entry point: the trigger, ``activity-stats-schema refresh`` and schedulers call it.
 REFRESH_STATS = declare("refresh_stats.sql")
+#: The trailing edge's entry point: refresh when changes wait (refresher process, pg_cron).
+REFRESH_PENDING = declare("refresh_pending.sql")
 #: The deferred constraint trigger's function on activities.
 ACTIVITIES_REFRESH_TRIGGER = declare("activities_refresh_trigger.sql")
 #: Keeps the refresh log's single row in place.
@@ -35,6 +37,7 @@ DASHBOARD_ACTIVITY_TIME_SERIES = declare("dashboard_activity_time_series.sql")
 
 FUNCTIONS = (
     REFRESH_STATS,
+    REFRESH_PENDING,
     ACTIVITIES_REFRESH_TRIGGER,
     STATS_REFRESH_LOG_GUARD,
     COORDINATOR_CHAPTERS_ASSIGN_SLOT,

@@ -226,6 +226,29 @@ class StatsRefreshLog(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
     last_duration: Mapped[dt.timedelta | None] = mapped_column(Interval)
+    #: false: a writer's COMMIT refreshes when due. true (async mode): writers only leave
+    #: their marker and signal; the refresher (or pg_cron) refreshes. Switched with an UPDATE,
+    #: effective for the next COMMIT.
+    async_refresh: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
+
+
+class StatsPendingChange(Base):
+    """A committed change to activities that the views may not show yet.
+
+    Every writing transaction adds one row at COMMIT (plain inserts: writers never wait on each
+    other); a refresh deletes the rows it has seen before it started, so a change that commits
+    during a refresh, or inside the debounce window, stays here until a later refresh shows it.
+    """
+
+    __tablename__ = names.PENDING_CHANGES
+    __table_args__ = ({"schema": names.PRIVATE_SCHEMA},)
+
+    id: Mapped[int] = _pk()
+    created_at: Mapped[dt.datetime] = mapped_column(
+        TIMESTAMPTZ, nullable=False, server_default=func.clock_timestamp()
+    )
 
 
 metadata = Base.metadata

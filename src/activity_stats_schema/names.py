@@ -20,6 +20,8 @@ PEER_MENTORS: Final = "peer_mentors"
 ACTIVITY_TYPES: Final = "activity_types"
 ACTIVITIES: Final = "activities"
 REFRESH_LOG: Final = "stats_refresh_log"
+#: One row per committed change not yet in the views (the trailing edge's work list).
+PENDING_CHANGES: Final = "stats_pending_changes"
 COORDINATORS: Final = "coordinators"
 COORDINATOR_CHAPTERS: Final = "coordinator_chapters"
 #: Tables of the API schema, every one under row-level security.
@@ -43,6 +45,14 @@ MATERIALIZED_VIEWS: Final = (MV_PEER_MENTOR_STATS, MV_ACTIVITY_TIME_SERIES)
 
 # Refresh machinery
 REFRESH_FUNCTION: Final = "refresh_stats"
+#: The trailing edge's entry point (refresher process, pg_cron): refresh if changes wait.
+REFRESH_PENDING_FUNCTION: Final = "refresh_pending"
+#: NOTIFY channel: "changes are waiting" (sent by the first change after a refresh).
+CHANGES_CHANNEL: Final = "activity_stats_changes"
+#: NOTIFY channel: "a refresh attempt finished" (payload: refreshed or failed), for dashboards
+#: that want to reload and for the refresher waiting out another session's refresh.
+REFRESHED_CHANNEL: Final = "activity_stats_refreshed"
+
 TRIGGER_FUNCTION: Final = "activities_refresh_trigger"
 REFRESH_TRIGGER: Final = "activities_refresh_stats"
 LOG_GUARD_FUNCTION: Final = "stats_refresh_log_guard"
@@ -97,6 +107,8 @@ def sql_names() -> dict[str, str]:
         "activity_types": ACTIVITY_TYPES,
         "activities": ACTIVITIES,
         "refresh_log": REFRESH_LOG,
+        "pending_changes": PENDING_CHANGES,
+        "refresh_pending_function": REFRESH_PENDING_FUNCTION,
         "countable_activities": COUNTABLE_ACTIVITIES,
         "mv_peer_mentor_stats": MV_PEER_MENTOR_STATS,
         "mv_activity_time_series": MV_ACTIVITY_TIME_SERIES,
@@ -123,6 +135,8 @@ def sql_literals() -> dict[str, str]:
     return {
         "reporting_time_zone": REPORTING_TIME_ZONE,
         "queued_setting": QUEUED_SETTING,
+        "changes_channel": CHANGES_CHANNEL,
+        "refreshed_channel": REFRESHED_CHANNEL,
         "anon_role": ANON_ROLE,
         "authenticated_role": AUTHENTICATED_ROLE,
     }

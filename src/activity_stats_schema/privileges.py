@@ -312,6 +312,8 @@ _PRIVATE = [
         for name in (names.REFRESH_LOG, names.COUNTABLE_ACTIVITIES, *names.MATERIALIZED_VIEWS)
     ),
     Privileges("FUNCTION", PRIVATE, names.REFRESH_FUNCTION, arguments="boolean"),
+    Privileges("FUNCTION", PRIVATE, names.REFRESH_PENDING_FUNCTION, arguments=""),
+    Privileges("TABLE", PRIVATE, names.PENDING_CHANGES),
     Privileges("FUNCTION", PRIVATE, names.TRIGGER_FUNCTION, arguments=""),
     Privileges("FUNCTION", PRIVATE, names.LOG_GUARD_FUNCTION, arguments=""),
     Privileges("FUNCTION", PRIVATE, names.ASSIGNMENT_GUARD_FUNCTION, arguments=""),

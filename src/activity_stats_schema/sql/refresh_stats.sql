@@ -17,6 +17,7 @@ DECLARE
     v_lock_timeout text;
     v_state       text;
     v_message     text;
+    v_pending     bigint[];
 BEGIN
     -- (1) Debounce, judged by the real clock. now() is the writer's transaction start: a long
     -- transaction would compare an old time, and a stamp taken from it would be in the past.
@@ -50,6 +51,10 @@ BEGIN
     -- run by hand elsewhere must not hold a writer's COMMIT for long). query_canceled is named
     -- because WHEN OTHERS does not catch it: a cancel during a commit-time refresh abandons the
     -- refresh, never the write.
+    -- The changes committed before this point are in the refresh below (READ COMMITTED: each
+    -- REFRESH takes a newer snapshot); only their markers are cleared afterwards. A change that
+    -- commits later keeps its marker for the next refresh.
+    v_pending := ARRAY(SELECT p.id FROM {private}.{pending_changes} AS p);
     v_lock_timeout := pg_catalog.current_setting('lock_timeout');
     v_started := pg_catalog.clock_timestamp();
     BEGIN
@@ -73,11 +78,13 @@ BEGIN
          WHERE singleton;
         RAISE WARNING 'activity_stats: refresh of the statistics views failed (%: %); '
             'the write is kept and the views stay as they were', v_state, v_message;
+        PERFORM pg_catalog.pg_notify({refreshed_channel}, 'failed');
         RETURN 'failed';
     END;
 
     -- (4) Record the refresh. last_refreshed_at is when the refresh started: the views hold
     -- the data committed by then.
+    DELETE FROM {private}.{pending_changes} WHERE id = ANY (v_pending);
     v_finished := pg_catalog.clock_timestamp();
     UPDATE {private}.{refresh_log}
        SET last_refreshed_at = v_started,
@@ -85,6 +92,7 @@ BEGIN
            refresh_count = refresh_count + 1,
            last_duration = v_finished - v_started
      WHERE singleton;
+    PERFORM pg_catalog.pg_notify({refreshed_channel}, 'refreshed');
     RETURN 'refreshed';
 END
 $function$

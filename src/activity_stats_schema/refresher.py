@@ -1,0 +1,95 @@
+"""The trailing edge as a process: ``activity-stats-schema refresher``.
+
+Waits (LISTEN) for the first change after a refresh, then calls ``refresh_pending()`` as soon as
+the debounce interval allows, and again while changes keep arriving. Every committed change
+therefore reaches the views within the debounce interval plus one refresh. A lost connection
+or a server restart is retried with back-off; after reconnecting it catches up at once (the
+work list is a table, so nothing that happened meanwhile is missed). SIGTERM stops it between
+two refreshes.
+"""
+
+import logging
+import threading
+import time
+
+import psycopg
+from psycopg import sql
+
+from activity_stats_schema import names
+from activity_stats_schema.database import libpq_url
+
+log = logging.getLogger("activity_stats_schema.refresher")
+
+APPLICATION_NAME = "activity-stats-refresher"
+#: Re-check at least this often even without a notification (a lost NOTIFY, a clock change).
+POLL_SECONDS = 30.0
+#: Wake at least this often to notice a stop request.
+STOP_CHECK_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 5.0
+
+CALL = sql.SQL("SELECT {}.{}()").format(
+    sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_PENDING_FUNCTION)
+)
+UNTIL_DUE = sql.SQL(
+    "SELECT greatest(0, extract(epoch FROM last_attempt_at + debounce_interval"
+    " - clock_timestamp()))::float8 FROM {}"
+).format(sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG))
+
+
+class Refresher:
+    def __init__(self, url: str, stop: threading.Event | None = None) -> None:
+        self.url = libpq_url(url)
+        self.stop = stop or threading.Event()
+        self.refreshes = 0
+
+    def run(self) -> None:
+        backoff = 0.5
+        while not self.stop.is_set():
+            try:
+                with psycopg.connect(
+                    self.url,
+                    autocommit=True,
+                    application_name=APPLICATION_NAME,
+                    connect_timeout=10,
+                ) as conn:
+                    for channel in (names.CHANGES_CHANNEL, names.REFRESHED_CHANNEL):
+                        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    log.info("connected; catching up")
+                    backoff = 0.5
+                    self._serve(conn)
+            except psycopg.OperationalError as exc:
+                if self.stop.is_set():
+                    break
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else "lost"
+                log.warning("connection lost (%s); retrying in %.1f s", message, backoff)
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        log.info("stopped after %d refreshes", self.refreshes)
+
+    def _serve(self, conn: psycopg.Connection) -> None:
+        while not self.stop.is_set():
+            started = time.perf_counter()
+            row = conn.execute(CALL).fetchone()
+            outcome = str(row[0]) if row else "?"
+            if outcome in ("refreshed", "failed"):
+                self.refreshes += outcome == "refreshed"
+                log.info("%s in %.0f ms", outcome, (time.perf_counter() - started) * 1000)
+                continue  # changes may have arrived during the refresh
+            if outcome == "clean":
+                wait = POLL_SECONDS
+            elif outcome == "debounced":
+                due = conn.execute(UNTIL_DUE).fetchone()
+                wait = float(due[0]) if due else 0.0
+            else:  # busy (another session refreshes) or skipped: its NOTIFY wakes us
+                wait = POLL_SECONDS
+            self._wait(conn, wait, wake_on_notify=outcome != "debounced")
+
+    def _wait(self, conn: psycopg.Connection, seconds: float, wake_on_notify: bool) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            for _ in conn.notifies(timeout=min(remaining, STOP_CHECK_SECONDS), stop_after=1):
+                if wake_on_notify:
+                    return
