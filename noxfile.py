@@ -30,6 +30,7 @@ DEBIAN_PACKAGES = (
     "postgresql-15",
     "postgresql-15-plpgsql-check",
     "postgresql-15-pgtap",
+    "postgresql-15-cron",
     "libtap-parser-sourcehandler-pgtap-perl",
 )
 #: Downgrades drop what their upgrade created, by design; squawk's bans on dropping (and on

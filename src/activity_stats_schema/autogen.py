@@ -138,7 +138,8 @@ def _render_sql_statement(autogen_context: AutogenContext, op: SQLStatement) -> 
 
 
 def _statements(texts: Sequence[str]) -> list[ops.MigrateOperation]:
-    return [SQLStatement(t) for t in texts if t.strip()]
+    """One op per statement; the terminating semicolon is the renderer's to add."""
+    return [SQLStatement(t.strip().rstrip(";").rstrip()) for t in texts if t.strip()]
 
 
 def _object_name(entity: ReplaceableEntity) -> str:

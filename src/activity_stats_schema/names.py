@@ -49,6 +49,11 @@ REFRESH_FUNCTION: Final = "refresh_stats"
 REFRESH_PENDING_FUNCTION: Final = "refresh_pending"
 #: NOTIFY channel: "changes are waiting" (sent by the first change after a refresh).
 CHANGES_CHANNEL: Final = "activity_stats_changes"
+#: The pg_cron job that runs refresh_pending() where pg_cron is installed (Supabase), and how
+#: often: every 5 seconds with pg_cron >= 1.5, else every minute (older pg_cron has no seconds).
+CRON_JOB: Final = "activity-stats-refresh-pending"
+CRON_SCHEDULE: Final = "5 seconds"
+CRON_SCHEDULE_OLD_PG_CRON: Final = "* * * * *"
 #: NOTIFY channel: "a refresh attempt finished" (payload: refreshed or failed), for dashboards
 #: that want to reload and for the refresher waiting out another session's refresh.
 REFRESHED_CHANNEL: Final = "activity_stats_refreshed"
@@ -137,6 +142,9 @@ def sql_literals() -> dict[str, str]:
         "queued_setting": QUEUED_SETTING,
         "changes_channel": CHANGES_CHANNEL,
         "refreshed_channel": REFRESHED_CHANNEL,
+        "cron_job": CRON_JOB,
+        "cron_schedule": CRON_SCHEDULE,
+        "cron_schedule_old": CRON_SCHEDULE_OLD_PG_CRON,
         "anon_role": ANON_ROLE,
         "authenticated_role": AUTHENTICATED_ROLE,
     }

@@ -4,7 +4,10 @@
   against the table its trigger is on.
 * The pgTAP suite in ``supabase/tests`` (what ``supabase test db`` runs), with pg_prove.
 
-Needs Debian's postgresql-15, postgresql-15-plpgsql-check, postgresql-15-pgtap and pg_prove
+* The optional pg_cron job (postgresql-15-cron): installed by the migration, and its command
+  runs.
+
+Needs Debian's postgresql-15, postgresql-15-plpgsql-check, postgresql-15-pgtap, -cron and pg_prove
 (libtap-parser-sourcehandler-pgtap-perl); ``nox -s sqlcheck`` installs them when run as root.
 """
 
@@ -56,13 +59,33 @@ def plpgsql_check(conn) -> list[str]:
     return findings
 
 
+def cron_job(conn) -> list[str]:
+    """The optional pg_cron job: installed by the migration because pg_cron is present."""
+    rows = conn.execute(
+        "SELECT schedule, command FROM cron.job WHERE jobname = %s", [names.CRON_JOB]
+    ).fetchall()
+    problems = []
+    if len(rows) != 1:
+        problems.append(f"pg_cron job {names.CRON_JOB}: expected 1, found {len(rows)}")
+    else:
+        schedule, command = rows[0]
+        print(f"pg_cron job {names.CRON_JOB}: {schedule!r} {command!r}")
+        outcome = conn.execute(command).fetchone()
+        if outcome is None or outcome[0] != "clean":
+            problems.append(f"the job's command answered {outcome!r}, expected 'clean'")
+    return problems
+
+
 def main() -> int:
     os.environ.setdefault("ACTIVITY_STATS_PG_BIN", str(DEBIAN_BIN))
-    with EmbeddedPostgres(bin_dir=Path(os.environ["ACTIVITY_STATS_PG_BIN"])) as server:
+    settings = {"shared_preload_libraries": "pg_cron", "cron.database_name": "postgres"}
+    bin_dir = Path(os.environ["ACTIVITY_STATS_PG_BIN"])
+    with EmbeddedPostgres(bin_dir=bin_dir, settings=settings) as server:
         with server.connect(autocommit=True) as conn:
             emulation.bootstrap(conn)
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
             upgrade(server.url())
-            findings = plpgsql_check(conn)
+            findings = plpgsql_check(conn) + cron_job(conn)
             conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap")
         for finding in findings:
             print(finding)
