@@ -232,6 +232,12 @@ class StatsRefreshLog(Base):
     async_refresh: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("false")
     )
+    #: The fallback: the dashboard functions read the plain live_* views (always current,
+    #: computed per read) instead of the materialized views. The refresh machinery keeps
+    #: running as configured, so switching back is safe at any time.
+    read_live_views: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
 
 
 class StatsPendingChange(Base):

@@ -42,6 +42,10 @@ COUNTABLE_ACTIVITIES: Final = "countable_activities"
 MV_PEER_MENTOR_STATS: Final = "mv_peer_mentor_stats"
 MV_ACTIVITY_TIME_SERIES: Final = "mv_activity_time_series"
 MATERIALIZED_VIEWS: Final = (MV_PEER_MENTOR_STATS, MV_ACTIVITY_TIME_SERIES)
+#: The fallback: plain views with the same queries and columns, always current, computed on read.
+LIVE_PEER_MENTOR_STATS: Final = "live_peer_mentor_stats"
+LIVE_ACTIVITY_TIME_SERIES: Final = "live_activity_time_series"
+LIVE_VIEWS: Final = (LIVE_PEER_MENTOR_STATS, LIVE_ACTIVITY_TIME_SERIES)
 
 # Refresh machinery
 REFRESH_FUNCTION: Final = "refresh_stats"
@@ -117,6 +121,8 @@ def sql_names() -> dict[str, str]:
         "countable_activities": COUNTABLE_ACTIVITIES,
         "mv_peer_mentor_stats": MV_PEER_MENTOR_STATS,
         "mv_activity_time_series": MV_ACTIVITY_TIME_SERIES,
+        "live_peer_mentor_stats": LIVE_PEER_MENTOR_STATS,
+        "live_activity_time_series": LIVE_ACTIVITY_TIME_SERIES,
         "refresh_function": REFRESH_FUNCTION,
         "trigger_function": TRIGGER_FUNCTION,
         "log_guard_function": LOG_GUARD_FUNCTION,

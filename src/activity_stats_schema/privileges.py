@@ -309,7 +309,12 @@ _PRIVATE = [
     Privileges("SCHEMA", PRIVATE, PRIVATE, {AUTHENTICATED: ["USAGE"]}),
     *(
         Privileges("TABLE", PRIVATE, name)
-        for name in (names.REFRESH_LOG, names.COUNTABLE_ACTIVITIES, *names.MATERIALIZED_VIEWS)
+        for name in (
+            names.REFRESH_LOG,
+            names.COUNTABLE_ACTIVITIES,
+            *names.MATERIALIZED_VIEWS,
+            *names.LIVE_VIEWS,
+        )
     ),
     Privileges("FUNCTION", PRIVATE, names.REFRESH_FUNCTION, arguments="boolean"),
     Privileges("FUNCTION", PRIVATE, names.REFRESH_PENDING_FUNCTION, arguments=""),

@@ -6,12 +6,21 @@ CREATE FUNCTION {public}.{dashboard_activity_time_series}(from_day date DEFAULT 
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
--- The dashboard's read of mv_activity_time_series, limited to the caller's chapters (all for
--- roles that bypass RLS), optionally to days from_day .. to_day (inclusive, Europe/Oslo days).
+-- The dashboard's read of the time series, limited to the caller's chapters (all for roles
+-- that bypass RLS), optionally to days from_day .. to_day (inclusive, Europe/Oslo days).
 -- A peer mentor sees the chapter series only for chapters they coordinate: the series is
--- per chapter, not per mentor.
+-- per chapter, not per mentor. Materialized view, or live view when read_live_views is on.
+WITH source AS (
+    SELECT t.chapter_id, t.activity_type_id, t.day, t.activity_count, t.total_minutes
+    FROM {private}.{mv_activity_time_series} AS t
+    WHERE NOT (SELECT l.read_live_views FROM {private}.{refresh_log} AS l)
+    UNION ALL
+    SELECT t.chapter_id, t.activity_type_id, t.day, t.activity_count, t.total_minutes
+    FROM {private}.{live_activity_time_series} AS t
+    WHERE (SELECT l.read_live_views FROM {private}.{refresh_log} AS l)
+)
 SELECT t.chapter_id, t.activity_type_id, t.day, t.activity_count, t.total_minutes
-FROM {private}.{mv_activity_time_series} AS t
+FROM source AS t
 WHERE ((SELECT {private}.{caller_sees_all}())
        OR t.chapter_id = ANY ((SELECT {private}.{coordinated_chapters}())::bigint[]))
   AND (from_day IS NULL OR t.day >= from_day)
