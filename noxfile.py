@@ -39,6 +39,7 @@ DOWNGRADE_ALLOWED = (
     "ban-drop-function",
     "ban-drop-table",
     "ban-drop-view",
+    "ban-drop-column",
     "require-concurrent-index-deletion",
 )
 nox.options.default_venv_backend = "uv|virtualenv"
