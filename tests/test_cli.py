@@ -173,3 +173,19 @@ def _path() -> str:
     from pathlib import Path
 
     return f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
+
+
+def test_status_counts_the_changes_waiting_for_a_refresh(db, capsys):
+    with db.connect() as conn:
+        build(conn)
+        conn.execute("SELECT activity_stats.refresh_stats(true)")  # nothing waits now
+        conn.execute("UPDATE activity_stats.stats_refresh_log SET async_refresh = true")
+        conn.execute("UPDATE activities SET duration_minutes = 61")
+        conn.execute("UPDATE activities SET duration_minutes = 62")
+    assert run("--database-url", db.url, "status", "--json") == OK
+    state = json.loads(capsys.readouterr().out)
+    assert state["pending_changes"] == 2
+    assert state["oldest_pending_age"] >= 0
+    assert state["async_refresh"] is True
+    assert run("--database-url", db.url, "status") == OK
+    assert "changes waiting   2" in capsys.readouterr().out

@@ -122,12 +122,19 @@ def check(args: argparse.Namespace) -> int:
 
 STATUS_QUERY = sql.SQL(
     """
-    SELECT last_refreshed_at, last_attempt_at, last_duration, debounce_interval,
-           refresh_lock_timeout, refresh_count, failure_count, last_error, last_error_at,
-           clock_timestamp() - last_refreshed_at AS staleness
-    FROM {}
+    SELECT l.last_refreshed_at, l.last_attempt_at, l.last_duration, l.debounce_interval,
+           l.refresh_lock_timeout, l.refresh_count, l.failure_count, l.last_error,
+           l.last_error_at, l.async_refresh, l.read_live_views,
+           clock_timestamp() - l.last_refreshed_at AS staleness,
+           p.pending_changes, clock_timestamp() - p.oldest AS oldest_pending_age
+    FROM {log} AS l,
+         LATERAL (SELECT count(*) AS pending_changes, min(created_at) AS oldest
+                  FROM {pending}) AS p
     """
-).format(sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG))
+).format(
+    log=sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG),
+    pending=sql.Identifier(names.PRIVATE_SCHEMA, names.PENDING_CHANGES),
+)
 
 
 def _json_value(value: Any) -> Any:
@@ -160,6 +167,13 @@ def status(args: argparse.Namespace) -> int:
     print(f"failures          {row['failure_count']}")
     if row["last_error"]:
         print(f"last error        {row['last_error']} (at {row['last_error_at']})")
+    oldest = row["oldest_pending_age"]
+    waiting = f" (oldest {oldest.total_seconds():.1f} s)" if oldest is not None else ""
+    print(f"changes waiting   {row['pending_changes']}{waiting}")
+    mode = "async (writers only signal)" if row["async_refresh"] else "sync (at COMMIT, debounced)"
+    print(f"refresh mode      {mode}")
+    source = "live views (fallback)" if row["read_live_views"] else "materialized views"
+    print(f"dashboard reads   {source}")
     print(f"debounce interval {row['debounce_interval']}")
     print(f"lock timeout      {row['refresh_lock_timeout']}")
     return OK

@@ -17,6 +17,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from activity_stats_schema import emulation, names
+from activity_stats_schema.cli import main as cli
 from activity_stats_schema.embedded import embedded_server
 from activity_stats_schema.migrate import downgrade, offline_sql, upgrade
 
@@ -167,6 +168,11 @@ def run(print_sql: bool = True) -> None:
                 )
             ):
                 print("  ", row)
+
+        heading("$ activity-stats-schema status --json")
+        cli(["--database-url", url, "status", "--json"])
+        heading("$ activity-stats-schema check")
+        cli(["--database-url", url, "check"])
 
         if print_sql:
             heading("upgrade SQL a reviewer reads (alembic upgrade --sql base:head)")
