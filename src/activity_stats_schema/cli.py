@@ -69,26 +69,24 @@ def _known_revision(revision: str) -> None:
     raise CommandError(f"unknown revision {revision!r}; known: base, {', '.join(known)}, head")
 
 
-def upgrade(args: argparse.Namespace) -> int:
-    _known_revision(args.revision)
-    _connect(args).close()  # a clear error for a bad URL or a server that does not answer
-    try:
-        migrate.upgrade(_url(args), args.revision)
-    except AlembicCommandError as exc:
-        raise CommandError(str(exc)) from None
-    print(f"upgraded to {args.revision}")
-    return OK
+def _migration(step: Callable[[str, str], None], done: str) -> Callable[[argparse.Namespace], int]:
+    """A command that moves the database to ``args.revision`` with ``step``."""
+
+    def run(args: argparse.Namespace) -> int:
+        _known_revision(args.revision)
+        _connect(args).close()  # a clear error for a bad URL or a server that does not answer
+        try:
+            step(_url(args), args.revision)
+        except AlembicCommandError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"{done} {args.revision}")
+        return OK
+
+    return run
 
 
-def downgrade(args: argparse.Namespace) -> int:
-    _known_revision(args.revision)
-    _connect(args).close()
-    try:
-        migrate.downgrade(_url(args), args.revision)
-    except AlembicCommandError as exc:
-        raise CommandError(str(exc)) from None
-    print(f"downgraded to {args.revision}")
-    return OK
+upgrade = _migration(migrate.upgrade, "upgraded to")
+downgrade = _migration(migrate.downgrade, "downgraded to")
 
 
 def show_sql(args: argparse.Namespace) -> int:
