@@ -87,6 +87,7 @@ def test_check_reports_each_kind_of_drift(db, capsys, drift, expected):
     out = capsys.readouterr().out
     assert out.startswith("drift: ")
     assert expected in out, out
+    assert "%%" not in out  # the SQL is printed as it runs
 
 
 def test_check_ignores_objects_the_library_does_not_own(db, capsys):

@@ -38,6 +38,7 @@ def _as_sql(op: ops.MigrateOperation) -> str:
     buffer = io.StringIO()
     context = MigrationContext.configure(
         dialect_name="postgresql",
+        dialect_opts={"paramstyle": "named"},  # or "%" in function bodies is printed as "%%"
         opts={"as_sql": True, "output_buffer": buffer, "literal_binds": True},
     )
     Operations(context).invoke(op)
