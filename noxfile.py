@@ -131,8 +131,9 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmark ratios in one run (trigger vs none, ours vs a per-row trigger)."""
+    """Ratios measured in one run; ``-- --large`` adds 1M rows. Writes bench-output/*.png."""
     install(session, DEFAULT_POSTGRES, "embedded")
+    session.install("matplotlib")
     session.run("python", "-m", "tests.benchmarks.refresh", *session.posargs)
 
 

@@ -1,21 +1,28 @@
-"""Cost of the deferred refresh trigger for writers, as ratios measured in one run.
+"""Cost and freshness of the refresh, as ratios measured in one run (``nox -s bench``).
 
-``nox -s bench``: on an embedded throwaway server, with the debounce window open (no refresh
-runs) unless said otherwise:
+On one embedded throwaway server, for each size N of ``activities`` (10k and 100k; ``--large``
+adds 1M):
 
-* a 10,000-row insert: this library's trigger / no trigger, and a straightforward per-row
-  trigger (same function, no WHEN clause) / no trigger;
-* single-row insert transactions per second: trigger / no trigger;
-* refreshing both views CONCURRENTLY / plain REFRESH, at the benchmark's row count.
+* single-row insert transactions per second, 1 and 8 clients: trigger (window open) / none;
+* a 10,000-row insert: trigger (window open) / none, and a straightforward per-row trigger / none;
+* commit latency p50 / p99 / max of 4 writers, sync mode and async mode (refresher running);
+* both views refreshed: CONCURRENTLY / plain;
+* a dashboard query: materialized view / plain-view fallback;
+* staleness from commit to visible, p50 / p99 / max, under steady inserts, sync and async, and
+  the count of changes never shown (the refresher is the trailing edge in both modes).
 
-Modes alternate run by run, so drift on the machine hits all of them alike; medians are shown.
+Modes alternate where they are compared, so drift on the machine hits both alike. The plot of
+staleness over time is written to ``bench-output/staleness.png``.
 """
 
 import argparse
 import datetime as dt
 import statistics
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -23,25 +30,53 @@ from psycopg import sql
 from activity_stats_schema import emulation, names
 from activity_stats_schema.embedded import embedded_server
 from activity_stats_schema.migrate import upgrade
+from activity_stats_schema.refresher import Refresher
 
 ACTIVITIES = sql.Identifier(names.ACTIVITIES)
 OURS = sql.Identifier(names.REFRESH_TRIGGER)
 NAIVE = sql.Identifier("bench_per_row_refresh")
 LOG = sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG)
 TRIGGER_FUNCTION = sql.Identifier(names.PRIVATE_SCHEMA, names.TRIGGER_FUNCTION)
+CHAPTERS, MENTORS_PER_CHAPTER, TYPES = 50, 20, 5
+OUTPUT = Path("bench-output")
 
 INSERT = """
 INSERT INTO activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at,
                         duration_minutes)
-SELECT 1, 1, 1, timestamptz '2026-01-01' + g * interval '1 minute', 30
-FROM generate_series(1, %(rows)s) AS g
+SELECT m, (m - 1) / %(per_chapter)s + 1, 1 + g %% %(types)s,
+       timestamptz '2025-01-01' + (g * 7919 %% 1051200) * interval '1 minute', 30
+FROM generate_series(1, %(rows)s) AS g,
+     LATERAL (SELECT 1 + (g * 31 + %(salt)s) %% %(mentors)s AS m) AS pick
 """
 
 
+def insert_rows(conn: psycopg.Connection, rows: int, salt: int = 0) -> None:
+    conn.execute(
+        INSERT,
+        {
+            "rows": rows,
+            "per_chapter": MENTORS_PER_CHAPTER,
+            "types": TYPES,
+            "mentors": CHAPTERS * MENTORS_PER_CHAPTER,
+            "salt": salt,
+        },
+    )
+
+
 def setup(conn: psycopg.Connection) -> None:
-    conn.execute("INSERT INTO chapters (name) VALUES ('bench')")
-    conn.execute("INSERT INTO peer_mentors (chapter_id, display_name) VALUES (1, 'bench')")
-    conn.execute("INSERT INTO activity_types (name) VALUES ('bench')")
+    conn.execute(
+        "INSERT INTO chapters (name) SELECT 'chapter ' || g FROM generate_series(1, %s) g",
+        [CHAPTERS],
+    )
+    conn.execute(
+        "INSERT INTO peer_mentors (chapter_id, display_name)"
+        " SELECT (g - 1) / %s + 1, 'mentor ' || g FROM generate_series(1, %s) g",
+        [MENTORS_PER_CHAPTER, CHAPTERS * MENTORS_PER_CHAPTER],
+    )
+    conn.execute(
+        "INSERT INTO activity_types (name) SELECT 'type ' || g FROM generate_series(1, %s) g",
+        [TYPES],
+    )
     # The straightforward version: the same function, fired for every row.
     conn.execute(
         sql.SQL(
@@ -49,14 +84,21 @@ def setup(conn: psycopg.Connection) -> None:
             " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {}()"
         ).format(NAIVE, ACTIVITIES, TRIGGER_FUNCTION)
     )
-    open_window(conn)
+
+
+def set_log(conn: psycopg.Connection, **values: object) -> None:
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values
+    )
+    conn.execute(sql.SQL("UPDATE {} SET {}").format(LOG, assignments), values)
 
 
 def open_window(conn: psycopg.Connection) -> None:
     """Inside the debounce window: every commit's check finds a recent refresh."""
     conn.execute(
         sql.SQL(
-            "UPDATE {} SET debounce_interval = '1 day', last_attempt_at = clock_timestamp()"
+            "UPDATE {} SET debounce_interval = '1 day', last_attempt_at = clock_timestamp(),"
+            " async_refresh = false"
         ).format(LOG)
     )
 
@@ -73,23 +115,137 @@ def timed(fn: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
-def bulk(conn: psycopg.Connection, rows: int) -> float:
-    conn.execute("TRUNCATE activities")
-
-    def run() -> None:
-        with conn.transaction():
-            conn.execute(INSERT, {"rows": rows})
-
-    return timed(run)
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def single_rows(conn: psycopg.Connection, count: int) -> float:
-    def run() -> None:
-        for _ in range(count):
-            with conn.transaction():
-                conn.execute(INSERT, {"rows": 1})
+@dataclass
+class Writers:
+    """``clients`` threads inserting one row per transaction for ``seconds``."""
 
-    return count / timed(run)
+    url: str
+    clients: int
+    seconds: float
+    commits: list[tuple[float, float]] = field(default_factory=list)  # (commit end, latency)
+
+    def run(self) -> None:
+        lock = threading.Lock()
+        stop_at = time.monotonic() + self.seconds
+
+        def work(salt: int) -> None:
+            own: list[tuple[float, float]] = []
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                while time.monotonic() < stop_at:
+                    with conn.transaction():
+                        insert_rows(conn, 1, salt)
+                        started = time.perf_counter()
+                    own.append((time.time(), time.perf_counter() - started))
+                    salt += 1
+            with lock:
+                self.commits.extend(own)
+
+        threads = [threading.Thread(target=work, args=(i * 100_000,)) for i in range(self.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    @property
+    def tps(self) -> float:
+        return len(self.commits) / self.seconds
+
+
+def commit_latency_tps(
+    url: str, conn: psycopg.Connection, clients: int, seconds: float, rounds: int = 2
+) -> dict[str, float]:
+    result: dict[str, list[float]] = {"none": [], "ours": []}
+    for _ in range(rounds):
+        for mode in result:
+            use(conn, mode)
+            open_window(conn)
+            writers = Writers(url, clients, seconds)
+            writers.run()
+            result[mode].append(writers.tps)
+    return {m: statistics.median(v) for m, v in result.items()}
+
+
+@dataclass
+class RefreshWatcher:
+    """Records every refresh (start, end) from the refresh's own NOTIFY."""
+
+    url: str
+    refreshes: list[tuple[float, float]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(names.REFRESHED_CHANNEL)))
+            while not self.stop.is_set():
+                # Read the log only after the generator has let go of the connection.
+                if not list(conn.notifies(timeout=0.5, stop_after=1)):
+                    continue
+                row = conn.execute(
+                    sql.SQL(
+                        "SELECT extract(epoch FROM last_refreshed_at),"
+                        " extract(epoch FROM last_attempt_at) FROM {}"
+                    ).format(LOG)
+                ).fetchone()
+                if row and (
+                    not self.refreshes or self.refreshes[-1] != (float(row[0]), float(row[1]))
+                ):
+                    self.refreshes.append((float(row[0]), float(row[1])))
+
+
+def staleness(
+    url: str, conn: psycopg.Connection, async_mode: bool, seconds: float, interval: float
+) -> dict[str, object]:
+    """Steady inserts by 4 writers; the refresher runs (the trailing edge) in both modes."""
+    use(conn, "ours")
+    set_log(
+        conn,
+        debounce_interval=dt.timedelta(seconds=interval),
+        async_refresh=async_mode,
+        last_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+    )
+    conn.execute(
+        sql.SQL("SELECT {}.{}(true)").format(
+            sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_FUNCTION)
+        )
+    )
+    watcher = RefreshWatcher(url)
+    refresher = Refresher(url)
+    threads = [threading.Thread(target=watcher.run), threading.Thread(target=refresher.run)]
+    for t in threads:
+        t.start()
+    writers = Writers(url, 4, seconds)
+    writers.run()
+    # Let the trailing edge finish: the interval plus a refresh, bounded.
+    deadline = time.monotonic() + interval + 60
+    last_commit = max(c for c, _ in writers.commits)
+    while time.monotonic() < deadline and not any(s >= last_commit for s, _ in watcher.refreshes):
+        time.sleep(0.1)  # a benchmark waiting for its own measurement, not a test
+    refresher.stop.set()
+    watcher.stop.set()
+    for t in threads:
+        t.join()
+    shown, never = [], 0
+    for committed, _ in writers.commits:
+        ends = [end for start, end in watcher.refreshes if start >= committed]
+        if ends:
+            shown.append((committed, min(ends) - committed))
+        else:
+            never += 1
+    values = [s for _, s in shown]
+    return {
+        "p50": percentile(values, 50),
+        "p99": percentile(values, 99),
+        "max": max(values),
+        "never": never,
+        "points": shown,
+        "commit_latency": [lat for _, lat in writers.commits],
+        "refreshes": len(watcher.refreshes),
+    }
 
 
 def refresh_both(conn: psycopg.Connection, concurrently: bool) -> float:
@@ -106,71 +262,197 @@ def refresh_both(conn: psycopg.Connection, concurrently: bool) -> float:
     return timed(run)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=10_000, help="rows in the bulk insert")
-    parser.add_argument("--repeat", type=int, default=9, help="runs per mode")
-    parser.add_argument("--single", type=int, default=1_000, help="single-row transactions")
-    args = parser.parse_args()
-    modes = ("none", "ours", "per-row")
-    with embedded_server() as server:
-        conn = psycopg.connect(server.url(), autocommit=True)
-        emulation.bootstrap(conn)
-        upgrade(server.url())
-        setup(conn)
-        print(
-            f"PostgreSQL {server.server_version()}, {args.rows} rows per bulk insert,"
-            f" {args.repeat} runs per mode, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+def dashboard(conn: psycopg.Connection, live: bool, repeat: int = 5) -> float:
+    set_log(conn, read_live_views=live)
+    runs = [
+        timed(
+            lambda: conn.execute(
+                "SELECT * FROM dashboard_activity_time_series('2025-06-01', '2025-12-31')"
+            ).fetchall()
+        )
+        for _ in range(repeat)
+    ]
+    set_log(conn, read_live_views=False)
+    return statistics.median(runs)
+
+
+def measure(
+    url: str,
+    conn: psycopg.Connection,
+    size: int,
+    args: argparse.Namespace,
+    table: list[tuple[str, float, str]],
+    plots: dict[str, list[tuple[float, float]]],
+) -> None:
+    use(conn, "none")
+    current = conn.execute("SELECT count(*) FROM activities").fetchone()
+    missing = size - int(current[0]) if current else size
+    if missing > 0:
+        insert_rows(conn, missing, salt=size)
+    conn.execute("ANALYZE")
+    conn.execute(
+        sql.SQL("SELECT {}.{}(true)").format(
+            sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_FUNCTION)
+        )
+    )
+    label = f"N={size:,}"
+
+    for clients in (1, 8):
+        tps = commit_latency_tps(url, conn, clients, args.seconds)
+        table.append(
+            (
+                f"{label} single-row insert TPS, {clients} client(s): trigger / none",
+                tps["ours"] / tps["none"],
+                f"{tps['ours']:.0f} / {tps['none']:.0f} tx/s",
+            )
         )
 
-        bulk_times: dict[str, list[float]] = {m: [] for m in modes}
-        for _ in range(args.repeat):
-            for mode in modes:
-                use(conn, mode)
-                bulk_times[mode].append(bulk(conn, args.rows))
-        tps: dict[str, list[float]] = {m: [] for m in ("none", "ours")}
-        conn.execute("TRUNCATE activities")
-        for _ in range(3):
-            for mode in tps:
-                use(conn, mode)
-                tps[mode].append(single_rows(conn, args.single))
-        use(conn, "none")
-        bulk(conn, args.rows)  # the views' size for the refresh timing
-        refresh = {"concurrently": [], "plain": []}
-        for _ in range(5):
-            refresh["concurrently"].append(refresh_both(conn, True))
-            refresh["plain"].append(refresh_both(conn, False))
-        conn.close()
+    bulk: dict[str, list[float]] = {"none": [], "ours": [], "per-row": []}
+    for round_ in range(args.repeat):
+        for mode in bulk:
+            use(conn, mode)
+            open_window(conn)
 
-    med = {m: statistics.median(v) for m, v in bulk_times.items()}
-    tps_med = {m: statistics.median(v) for m, v in tps.items()}
-    ref = {m: statistics.median(v) for m, v in refresh.items()}
-    rows = [
+            def run(mode_salt: int = round_) -> None:
+                with conn.transaction():
+                    insert_rows(conn, 10_000, salt=mode_salt)
+
+            bulk[mode].append(timed(run))
+            use(conn, "none")
+            conn.execute(
+                "DELETE FROM activities WHERE id > (SELECT max(id) - 10000 FROM activities)"
+            )
+    med = {m: statistics.median(v) for m, v in bulk.items()}
+    table.append(
         (
-            f"{args.rows}-row insert, trigger (window open) / none",
+            f"{label} 10,000-row insert: trigger / none",
             med["ours"] / med["none"],
-            f"{med['ours'] * 1000:.1f} / {med['none'] * 1000:.1f} ms",
-        ),
+            f"{med['ours'] * 1000:.0f} / {med['none'] * 1000:.0f} ms",
+        )
+    )
+    table.append(
         (
-            f"{args.rows}-row insert, per-row trigger / none",
+            f"{label} 10,000-row insert: per-row trigger / none",
             med["per-row"] / med["none"],
-            f"{med['per-row'] * 1000:.1f} / {med['none'] * 1000:.1f} ms",
-        ),
+            f"{med['per-row'] * 1000:.0f} / {med['none'] * 1000:.0f} ms",
+        )
+    )
+
+    refresh = {"concurrently": [], "plain": []}
+    for _ in range(3):
+        refresh["concurrently"].append(refresh_both(conn, True))
+        refresh["plain"].append(refresh_both(conn, False))
+    ref = {m: statistics.median(v) for m, v in refresh.items()}
+    table.append(
         (
-            "single-row insert TPS, trigger / none (1 client)",
-            tps_med["ours"] / tps_med["none"],
-            f"{tps_med['ours']:.0f} / {tps_med['none']:.0f} tx/s",
-        ),
-        (
-            f"refresh both views at {args.rows} rows, CONCURRENTLY / plain",
+            f"{label} refresh both views: CONCURRENTLY / plain",
             ref["concurrently"] / ref["plain"],
-            f"{ref['concurrently'] * 1000:.1f} / {ref['plain'] * 1000:.1f} ms",
-        ),
-    ]
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'measure':<{width}}  {'ratio':>7}  medians")
-    for label, ratio, detail in rows:
-        print(f"{label:<{width}}  {ratio:7.3f}  {detail}")
+            f"{ref['concurrently'] * 1000:.0f} / {ref['plain'] * 1000:.0f} ms",
+        )
+    )
+
+    mv, live = dashboard(conn, False), dashboard(conn, True)
+    table.append(
+        (
+            f"{label} dashboard query: materialized / plain-view fallback",
+            mv / live,
+            f"{mv * 1000:.1f} / {live * 1000:.1f} ms",
+        )
+    )
+
+    results = {}
+    for mode, async_mode in (("sync", False), ("async", True)):
+        results[mode] = staleness(url, conn, async_mode, args.seconds * 3, args.interval)
+        r = results[mode]
+        plots[f"{label} {mode}"] = r["points"]  # type: ignore[assignment]
+        table.append(
+            (
+                f"{label} staleness {mode} (p50 / p99 / max s; never shown)",
+                float(r["p99"]),  # type: ignore[arg-type]
+                f"{r['p50']:.2f} / {r['p99']:.2f} / {r['max']:.2f}; {r['never']};"
+                f" {r['refreshes']} refreshes",
+            )
+        )
+    lat = {m: results[m]["commit_latency"] for m in results}
+    for p in (50, 99):
+        s, a = percentile(lat["sync"], p), percentile(lat["async"], p)  # type: ignore[arg-type]
+        table.append(
+            (
+                f"{label} commit latency p{p}: async / sync",
+                a / s,
+                f"{a * 1000:.2f} / {s * 1000:.2f} ms",
+            )
+        )
+    s, a = max(lat["sync"]), max(lat["async"])  # type: ignore[type-var]
+    table.append(
+        (f"{label} commit latency max: async / sync", a / s, f"{a * 1000:.1f} / {s * 1000:.1f} ms")
+    )
+
+
+def plot(plots: dict[str, list[tuple[float, float]]]) -> Path | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    OUTPUT.mkdir(exist_ok=True)
+    fig, ax = plt.subplots(figsize=(10, 5))
+    for label, points in plots.items():
+        if points:
+            start = points[0][0]
+            ax.plot(
+                [c - start for c, _ in points],
+                [s for _, s in points],
+                ".",
+                markersize=2,
+                label=label,
+            )
+    ax.set_xlabel("seconds into the run (commit time)")
+    ax.set_ylabel("staleness: commit to visible (s)")
+    ax.set_title("activity_stats: staleness under steady inserts (4 writers)")
+    ax.legend()
+    path = OUTPUT / "staleness.png"
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--large", action="store_true", help="also N = 1,000,000")
+    parser.add_argument("--sizes", type=int, nargs="*", help="row counts (default 10k 100k)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="per TPS measurement")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per bulk-insert mode")
+    parser.add_argument(
+        "--interval", type=float, default=1.0, help="debounce interval (s) for the staleness runs"
+    )
+    args = parser.parse_args()
+    sizes = args.sizes or [10_000, 100_000, *([1_000_000] if args.large else [])]
+    table: list[tuple[str, float, str]] = []
+    plots: dict[str, list[tuple[float, float]]] = {}
+    with embedded_server() as server:
+        url = server.url()
+        conn = psycopg.connect(url, autocommit=True)
+        emulation.bootstrap(conn)
+        upgrade(url)
+        setup(conn)
+        version = server.server_version()
+        for size in sorted(sizes):
+            measure(url, conn, size, args, table, plots)
+        conn.close()
+    print(
+        f"PostgreSQL {version}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC;"
+        f" debounce interval {args.interval} s in the staleness runs\n"
+    )
+    width = max(len(r[0]) for r in table)
+    print(f"{'measure':<{width}}  {'ratio':>8}  figures")
+    for label, ratio, detail in table:
+        print(f"{label:<{width}}  {ratio:8.3f}  {detail}")
+    path = plot(plots)
+    print(f"\nstaleness plot: {path}" if path else "\n(matplotlib not installed: no plot)")
 
 
 if __name__ == "__main__":
