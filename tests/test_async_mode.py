@@ -2,8 +2,15 @@
 the log row, effective for the next COMMIT."""
 
 from activity_stats_schema import names
-from tests.support.data import insert_activities, refresh_log, seed, set_log, view_total
-from tests.test_trailing_edge import pending, refresh_pending
+from tests.support.data import (
+    insert_activities,
+    pending,
+    refresh_log,
+    refresh_pending,
+    seed,
+    set_log,
+    view_total,
+)
 
 
 def test_no_writers_commit_refreshes_in_async_mode(db):

@@ -7,7 +7,7 @@ pg_stat_get_xact_function_calls can still see them.
 """
 
 from activity_stats_schema import names
-from tests.support.data import insert_activities, refresh_log, seed, view_total
+from tests.support.data import insert_activities, refresh_log, seed, set_log, view_total
 
 
 def calls(conn, signature: str) -> int:
@@ -39,7 +39,7 @@ def test_each_statement_queues_again_when_constraints_are_immediate(db):
     """With SET CONSTRAINTS IMMEDIATE, each statement's changes get their own refresh check."""
     with db.connect() as conn:
         data = seed(conn)
-        conn.execute("UPDATE activity_stats.stats_refresh_log SET debounce_interval = '0 seconds'")
+        set_log(conn, debounce_interval="0 seconds")
         with conn.transaction():
             conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
             insert_activities(conn, data, 5)
@@ -67,7 +67,7 @@ def test_a_rolled_back_savepoint_does_not_swallow_the_refresh(db):
 def test_update_and_delete_reach_the_views(db):
     with db.connect() as conn:
         data = seed(conn)
-        conn.execute("UPDATE activity_stats.stats_refresh_log SET debounce_interval = '0 seconds'")
+        set_log(conn, debounce_interval="0 seconds")
         with conn.transaction():
             insert_activities(conn, data, 3, minutes=10)
         with conn.transaction():

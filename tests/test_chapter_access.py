@@ -8,6 +8,7 @@ import pytest
 
 from activity_stats_schema import names
 from tests.support.access import Org, build, chapter_names
+from tests.support.data import make_due
 from tests.support.supabase import as_api_user
 
 AUTHENTICATED, ANON, SERVICE = names.AUTHENTICATED_ROLE, names.ANON_ROLE, names.SERVICE_ROLE
@@ -170,7 +171,7 @@ def test_a_user_without_assignments_sees_nothing(conn, org):
 
 
 def test_an_insert_by_authenticated_reaches_that_coordinators_dashboard(conn, org):
-    conn.execute("UPDATE activity_stats.stats_refresh_log SET last_attempt_at = '2000-01-01'")
+    make_due(conn)
     with as_api_user(conn, AUTHENTICATED, org.coordinator_ab):
         insert_activity(conn, org, "B", org.coordinator_ab)
     with as_api_user(conn, AUTHENTICATED, org.coordinator_ab):

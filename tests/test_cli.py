@@ -8,7 +8,9 @@ import sys
 import pytest
 
 from activity_stats_schema.cli import FAILED, FOUND, OK, main
+from activity_stats_schema.functions import FORCE_REFRESH
 from tests.support.access import build
+from tests.support.data import set_log
 
 
 def run(*args: str) -> int:
@@ -179,8 +181,8 @@ def _path() -> str:
 def test_status_counts_the_changes_waiting_for_a_refresh(db, capsys):
     with db.connect() as conn:
         build(conn)
-        conn.execute("SELECT activity_stats.refresh_stats(true)")  # nothing waits now
-        conn.execute("UPDATE activity_stats.stats_refresh_log SET async_refresh = true")
+        conn.execute(FORCE_REFRESH)  # nothing waits now
+        set_log(conn, async_refresh=True)
         conn.execute("UPDATE activities SET duration_minutes = 61")
         conn.execute("UPDATE activities SET duration_minutes = 62")
     assert run("--database-url", db.url, "status", "--json") == OK

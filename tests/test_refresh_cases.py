@@ -8,6 +8,7 @@ import pytest
 from psycopg import sql
 
 from activity_stats_schema import names
+from activity_stats_schema.functions import FORCE_REFRESH
 from tests.support.data import (
     insert_activities,
     make_due,
@@ -173,11 +174,7 @@ def test_another_sessions_refresh_in_progress_is_skipped_without_waiting(db):
             )
             with conn.transaction():
                 insert_activities(conn, data, 1)
-                outcome = conn.execute(
-                    sql.SQL("SELECT {}.{}(true)").format(
-                        sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_FUNCTION)
-                    )
-                ).fetchone()
+                outcome = conn.execute(FORCE_REFRESH).fetchone()
             assert outcome == ("busy",)
         log = refresh_log(conn)
         assert log["refresh_count"] == 0

@@ -1,35 +1,20 @@
 """No lost changes: a change the debounce or a busy refresh left out of the views stays marked
 until a later refresh shows it (refresh_pending(), called by the refresher or pg_cron)."""
 
-import datetime as dt
-
 import pytest
 from psycopg import IsolationLevel, sql
 
 from activity_stats_schema import names
-from tests.support.data import insert_activities, refresh_log, seed, set_log, view_total
-
-PENDING = sql.Identifier(names.PRIVATE_SCHEMA, names.PENDING_CHANGES)
-REFRESH_PENDING = sql.SQL("SELECT {}.{}()").format(
-    sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_PENDING_FUNCTION)
+from tests.support.data import (
+    insert_activities,
+    make_due,
+    pending,
+    refresh_log,
+    refresh_pending,
+    seed,
+    set_log,
+    view_total,
 )
-
-
-def pending(conn) -> int:
-    row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(PENDING)).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def refresh_pending(conn) -> str:
-    row = conn.execute(REFRESH_PENDING).fetchone()
-    assert row is not None
-    return str(row[0])
-
-
-def window_passes(conn) -> None:
-    """The debounce window is data: move the last attempt back past it."""
-    set_log(conn, last_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
 
 
 def test_a_change_inside_the_window_appears_once_the_window_passes(db):
@@ -43,7 +28,7 @@ def test_a_change_inside_the_window_appears_once_the_window_passes(db):
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
         assert pending(conn) == 1
         assert refresh_pending(conn) == "debounced"  # the window is still open
-        window_passes(conn)
+        make_due(conn)  # the window has passed (it is data)
         assert refresh_pending(conn) == "refreshed"  # no further write needed
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
         assert pending(conn) == 0
@@ -79,7 +64,7 @@ def test_a_refresh_clears_only_the_changes_it_has_seen(db):
         late.execute("COMMIT")  # commits now: debounced, its marker stays
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
         assert pending(conn) == 1
-        window_passes(conn)
+        make_due(conn)  # the window has passed (it is data)
         assert refresh_pending(conn) == "refreshed"
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
 

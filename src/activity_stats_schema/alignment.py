@@ -14,6 +14,7 @@ import psycopg
 from psycopg import sql
 
 from activity_stats_schema import names
+from activity_stats_schema.functions import FORCE_REFRESH
 
 PRIVATE = names.PRIVATE_SCHEMA
 
@@ -60,11 +61,7 @@ def _labels(conn: psycopg.Connection, table: str) -> dict[int, str]:
 def compare(conn: psycopg.Connection, refresh: bool = True) -> list[Difference]:
     """Every difference between the dashboard and the export, in a stable order."""
     if refresh:
-        conn.execute(
-            sql.SQL("SELECT {}.{}(true)").format(
-                sql.Identifier(PRIVATE), sql.Identifier(names.REFRESH_FUNCTION)
-            )
-        )
+        conn.execute(FORCE_REFRESH)
     chapters = _labels(conn, names.CHAPTERS)
     types = _labels(conn, names.ACTIVITY_TYPES)
     export_fn = sql.Identifier(names.PUBLIC_SCHEMA, names.BUFDIR_EXPORT)

@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 
 from activity_stats_schema import alignment, drift, migrate, names
 from activity_stats_schema.database import URL_ENVIRONMENT_VARIABLE, libpq_url, url_from_environment
+from activity_stats_schema.functions import FORCE_REFRESH
 
 #: Exit codes: 0 all well; 1 the check found differences; 2 the command could not run.
 OK, FOUND, FAILED = 0, 1, 2
@@ -180,11 +181,7 @@ def status(args: argparse.Namespace) -> int:
 def refresh(args: argparse.Namespace) -> int:
     with _connect(args) as conn:
         try:
-            row = conn.execute(
-                sql.SQL("SELECT {}.{}(true)").format(
-                    sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_FUNCTION)
-                )
-            ).fetchone()
+            row = conn.execute(FORCE_REFRESH).fetchone()
         except NOT_MIGRATED as exc:
             raise _not_migrated(exc) from None
         except psycopg.errors.InsufficientPrivilege:

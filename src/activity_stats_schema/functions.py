@@ -5,7 +5,9 @@ every new function, and Supabase's default privileges add the API roles in ``pub
 """
 
 from alembic_utils.pg_function import PGFunction
+from psycopg import sql
 
+from activity_stats_schema import names
 from activity_stats_schema.sqlfiles import render
 
 
@@ -54,3 +56,15 @@ DASHBOARD_FUNCTIONS = (
     DASHBOARD_ACTIVITY_TIME_SERIES,
     BUFDIR_EXPORT,
 )
+
+
+def _call(function: str, arguments: str = "") -> sql.Composed:
+    return sql.SQL("SELECT {}.{}(" + arguments + ")").format(
+        sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(function)
+    )
+
+
+#: Refresh now, whatever the debounce (CLI ``refresh``, the validator, tests, benchmark).
+FORCE_REFRESH = _call(names.REFRESH_FUNCTION, "true")
+#: The trailing edge's call (refresher process).
+CALL_REFRESH_PENDING = _call(names.REFRESH_PENDING_FUNCTION)

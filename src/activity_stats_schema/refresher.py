@@ -17,6 +17,7 @@ from psycopg import sql
 
 from activity_stats_schema import names
 from activity_stats_schema.database import libpq_url
+from activity_stats_schema.functions import CALL_REFRESH_PENDING
 
 log = logging.getLogger("activity_stats_schema.refresher")
 
@@ -27,9 +28,6 @@ POLL_SECONDS = 30.0
 STOP_CHECK_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 5.0
 
-CALL = sql.SQL("SELECT {}.{}()").format(
-    sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_PENDING_FUNCTION)
-)
 UNTIL_DUE = sql.SQL(
     "SELECT greatest(0, extract(epoch FROM last_attempt_at + debounce_interval"
     " - clock_timestamp()))::float8 FROM {}"
@@ -69,7 +67,7 @@ class Refresher:
     def _serve(self, conn: psycopg.Connection) -> None:
         while not self.stop.is_set():
             started = time.perf_counter()
-            row = conn.execute(CALL).fetchone()
+            row = conn.execute(CALL_REFRESH_PENDING).fetchone()
             outcome = str(row[0]) if row else "?"
             if outcome in ("refreshed", "failed"):
                 self.refreshes += outcome == "refreshed"

@@ -29,8 +29,10 @@ from psycopg import sql
 
 from activity_stats_schema import emulation, names
 from activity_stats_schema.embedded import embedded_server
+from activity_stats_schema.functions import FORCE_REFRESH
 from activity_stats_schema.migrate import upgrade
 from activity_stats_schema.refresher import Refresher
+from tests.support.data import set_log
 
 ACTIVITIES = sql.Identifier(names.ACTIVITIES)
 OURS = sql.Identifier(names.REFRESH_TRIGGER)
@@ -84,13 +86,6 @@ def setup(conn: psycopg.Connection) -> None:
             " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {}()"
         ).format(NAIVE, ACTIVITIES, TRIGGER_FUNCTION)
     )
-
-
-def set_log(conn: psycopg.Connection, **values: object) -> None:
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values
-    )
-    conn.execute(sql.SQL("UPDATE {} SET {}").format(LOG, assignments), values)
 
 
 def open_window(conn: psycopg.Connection) -> None:
@@ -208,11 +203,7 @@ def staleness(
         async_refresh=async_mode,
         last_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
     )
-    conn.execute(
-        sql.SQL("SELECT {}.{}(true)").format(
-            sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_FUNCTION)
-        )
-    )
+    conn.execute(FORCE_REFRESH)
     watcher = RefreshWatcher(url)
     refresher = Refresher(url)
     threads = [threading.Thread(target=watcher.run), threading.Thread(target=refresher.run)]
@@ -290,11 +281,7 @@ def measure(
     if missing > 0:
         insert_rows(conn, missing, salt=size)
     conn.execute("ANALYZE")
-    conn.execute(
-        sql.SQL("SELECT {}.{}(true)").format(
-            sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_FUNCTION)
-        )
-    )
+    conn.execute(FORCE_REFRESH)
     label = f"N={size:,}"
 
     for clients in (1, 8):

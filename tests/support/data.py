@@ -10,6 +10,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from activity_stats_schema import names
+from activity_stats_schema.functions import CALL_REFRESH_PENDING
 
 PRIVATE = names.PRIVATE_SCHEMA
 LOG = sql.Identifier(PRIVATE, names.REFRESH_LOG)
@@ -137,3 +138,19 @@ def countable_total(conn: psycopg.Connection) -> int:
     ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def pending(conn: psycopg.Connection) -> int:
+    """Changes marked as not yet seen by a refresh."""
+    row = conn.execute(
+        sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(PRIVATE, names.PENDING_CHANGES))
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def refresh_pending(conn: psycopg.Connection) -> str:
+    """The trailing edge's call, as the refresher makes it; returns what it did."""
+    row = conn.execute(CALL_REFRESH_PENDING).fetchone()
+    assert row is not None
+    return str(row[0])
