@@ -8,7 +8,7 @@ from psycopg import sql
 from sqlalchemy import create_engine, pool, text
 
 import activity_stats_schema.autogen as stats  # library
-from activity_stats_schema import names
+from activity_stats_schema import names, view_mode
 from activity_stats_schema.database import sqlalchemy_url, url_from_environment
 
 config = context.config
@@ -41,6 +41,21 @@ def _url() -> str:
     return sqlalchemy_url(url).render_as_string(hide_password=False)
 
 
+def _view_mode_statement() -> str | None:
+    """The switch to the materialized or the plain views, when this upgrade was given one."""
+    # Upgrades only: autogenerate, check and downgrades run this file too (and an older
+    # revision may not have the log's column).
+    step = context.get_context().opts.get("fn")
+    if getattr(step, "__name__", None) != "upgrade":
+        return None
+    arguments = {**context.get_x_argument(as_dictionary=True), **config.attributes}
+    try:
+        mode = view_mode.requested(arguments)
+    except view_mode.UnknownViewMode as exc:
+        raise SystemExit(str(exc)) from None
+    return view_mode.switch_statement(mode) if mode else None
+
+
 def _options() -> dict[str, object]:
     return {
         "target_metadata": target_metadata,
@@ -64,6 +79,8 @@ def run_migrations_offline() -> None:
         context.run_migrations()
         if context.get_revision_argument() is None:  # the destination is base
             context.execute(REMOVE_BOOKKEEPING_AT_BASE)
+        elif switch := _view_mode_statement():
+            context.execute(switch)
 
 
 def run_migrations_online() -> None:
@@ -129,8 +146,11 @@ def _run_online(connection) -> None:  # type: ignore[no-untyped-def]
     connection.execute(text(ENSURE_SCHEMA))
     connection.commit()
     context.configure(connection=connection, **_options())
+    switch = _view_mode_statement()  # a bad value stops before any migration runs
     with context.begin_transaction():
         context.run_migrations()
+        if switch:
+            context.execute(switch)
     if connection.in_transaction():
         connection.commit()
     if context.get_context().get_current_revision() is None:

@@ -180,3 +180,24 @@ def test_another_sessions_refresh_in_progress_is_skipped_without_waiting(db):
         assert log["refresh_count"] == 0
         assert log["failure_count"] == 0
         assert conn.execute("SELECT count(*) FROM activities").fetchone() == (1,)
+
+
+def test_refresh_settings_apply_to_the_refresh_only(db):
+    with db.connect() as conn:
+        conn.execute("SET work_mem = '4MB'")
+        set_log(conn, refresh_work_mem="128MB")
+        with conn.transaction():
+            assert conn.execute(FORCE_REFRESH).fetchone() == ("refreshed",)
+            assert conn.execute("SHOW work_mem").fetchone() == ("4MB",)
+
+
+def test_a_bad_refresh_work_mem_fails_the_refresh_not_the_write(db):
+    with db.connect() as conn:
+        data = seed(conn)
+        set_log(conn, refresh_work_mem="lots", debounce_interval="0 seconds")
+        with conn.transaction():
+            insert_activities(conn, data, 1)
+        log = refresh_log(conn)
+        assert log["failure_count"] == 1
+        assert "work_mem" in log["last_error"]
+        assert conn.execute("SELECT count(*) FROM activities").fetchone() == (1,)

@@ -320,11 +320,29 @@ def _revert_entity(
         return _statements([live.statement(live.enabled, live.forced, if_exists=True)])
     if isinstance(op.target, MaterializedView) and op.target._index_changes_back is not None:
         return _statements(op.target._index_changes_back)
+    if isinstance(live, PGView | MaterializedView):
+        # A downgrade run again, after later steps removed the relations the old query reads,
+        # skips the view (a later step drops it anyway) instead of failing.
+        return _statements([_skipped_without_sources(_replace_statements(live, op.target))])
     if isinstance(live, PGFunction):
         # A downgrade run again, after later steps removed the tables the old body names, must
         # still be able to put the old function back (a later step drops it anyway).
         return _statements([NO_BODY_CHECK, *_replace_statements(live, op.target)])
     return _statements(_replace_statements(live, op.target))
+
+
+def _skipped_without_sources(statements: list[str]) -> str:
+    """One DO block running ``statements``, skipped as a whole when a relation they read is
+    missing (undefined_table only: any other error still fails the migration)."""
+    body = sql.SQL("\n").join(
+        sql.SQL("    EXECUTE {};").format(sql.Literal(statement)) for statement in statements
+    )
+    block = sql.SQL(
+        "DO $restore$\nBEGIN\n{body}\nEXCEPTION WHEN undefined_table THEN\n"
+        "    RAISE NOTICE 'skipped, a later downgrade step removes it: %', SQLERRM;\n"
+        "END\n$restore$"
+    ).format(body=body)
+    return block.as_string(None)
 
 
 def _without_repeats(

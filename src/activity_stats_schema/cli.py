@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -86,7 +87,17 @@ def _migration(step: Callable[[str, str], None], done: str) -> Callable[[argpars
     return run
 
 
-upgrade = _migration(migrate.upgrade, "upgraded to")
+def _upgrade(url: str, revision: str, views: str | None = None) -> None:
+    migrate.upgrade(url, revision, views=views)
+
+
+def upgrade(args: argparse.Namespace) -> int:
+    result = _migration(partial(_upgrade, views=args.views), "upgraded to")(args)
+    if args.views:
+        print(f"the dashboard reads the {args.views} views")
+    return result
+
+
 downgrade = _migration(migrate.downgrade, "downgraded to")
 
 
@@ -241,6 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
             )
         else:
             command.add_argument("revision", help="target revision, e.g. base or 0003")
+        if name == "upgrade":
+            command.add_argument(
+                "--views",
+                choices=list(names.VIEW_MODES),
+                help="the migration-level switch: the dashboard reads the materialized views"
+                " (default) or the plain live views (the fallback); unchanged when omitted",
+            )
         command.set_defaults(run=run)
 
     show = commands.add_parser(

@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from activity_stats_schema import names
 from activity_stats_schema.database import sqlalchemy_url
 
 
@@ -38,8 +39,12 @@ def alembic_config(url: str, script_location: Path = MIGRATIONS_DIR) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, views: str | None = None) -> None:
+    """Upgrade to ``revision``; ``views`` ("materialized" or "live") also sets the switch."""
+    config = alembic_config(url)
+    if views is not None:
+        config.attributes[names.VIEWS_SWITCH] = views
+    command.upgrade(config, revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:

@@ -13,6 +13,10 @@ PRIVATE_SCHEMA: Final = "activity_stats"
 
 #: Calendar in which days and months are counted, whatever the session's TimeZone.
 REPORTING_TIME_ZONE: Final = "Europe/Oslo"
+#: Zone in which occurred_at is truncated to the minute to find duplicate registrations: a
+#: fixed zone keeps the rule independent of the session, and makes it an immutable expression
+#: that an index can hold (activities_counting_order_idx).
+DUPLICATE_MINUTE_TIME_ZONE: Final = "UTC"
 
 # Tables
 CHAPTERS: Final = "chapters"
@@ -87,6 +91,9 @@ QUEUED_SETTING: Final = "activity_stats.refresh_queued"
 #: operators and tests change them with an UPDATE.
 DEFAULT_DEBOUNCE_INTERVAL: Final = "10 seconds"
 DEFAULT_REFRESH_LOCK_TIMEOUT: Final = "2 seconds"
+#: Enough for the views' aggregates and the concurrent refresh's sorts at 1M activities to stay
+#: in memory (the time series hash aggregate spilled to disk with the default 4MB).
+DEFAULT_REFRESH_WORK_MEM: Final = "64MB"
 #: Initial stamps of the log row. Not '-infinity': interval arithmetic on it raises on some
 #: majors ("interval out of range" on PostgreSQL 15), which would fail every insert.
 NEVER: Final = "1970-01-01 00:00:00+00"
@@ -103,6 +110,11 @@ VERSION_TABLE: Final = "alembic_version"
 #: How long a migration statement may wait for a lock before it fails (instead of queueing
 #: the application's queries behind it).
 MIGRATION_LOCK_TIMEOUT: Final = "10s"
+#: The migration-level switch between the materialized views and the plain-view fallback:
+#: ``-x stats_views=live`` (alembic) or ``upgrade --views live`` (the CLI).
+VIEWS_SWITCH: Final = "stats_views"
+#: Values of the switch: does the dashboard read the live (plain) views?
+VIEW_MODES: Final = {"materialized": False, "live": True}
 VERSION_TABLE_SCHEMA: Final = PRIVATE_SCHEMA
 
 
@@ -145,6 +157,7 @@ def sql_literals() -> dict[str, str]:
     """Values SQL files may use as quoted literals."""
     return {
         "reporting_time_zone": REPORTING_TIME_ZONE,
+        "dedup_time_zone": DUPLICATE_MINUTE_TIME_ZONE,
         "queued_setting": QUEUED_SETTING,
         "changes_channel": CHANGES_CHANNEL,
         "refreshed_channel": REFRESHED_CHANNEL,

@@ -5,8 +5,11 @@ adds 1M):
 
 * single-row insert transactions per second, 1 and 8 clients: trigger (window open) / none;
 * a 10,000-row insert: trigger (window open) / none, and a straightforward per-row trigger / none;
-* commit latency p50 / p99 / max of 4 writers, sync mode and async mode (refresher running);
-* both views refreshed: CONCURRENTLY / plain;
+* commit latency p50 / p99 / max of 4 writers, sync mode and async mode (refresher running),
+  each against the same writers with no trigger;
+* both views refreshed: CONCURRENTLY / plain, and ours / the straightforward version (the
+  first release's views: counting rules joined per row and sorted, no refresh settings, read
+  through the narrower index it had);
 * a dashboard query: materialized view / plain-view fallback;
 * staleness from commit to visible, p50 / p99 / max, under steady inserts, sync and async, and
   the count of changes never shown (the refresher is the trailing edge in both modes).
@@ -42,11 +45,38 @@ TRIGGER_FUNCTION = sql.Identifier(names.PRIVATE_SCHEMA, names.TRIGGER_FUNCTION)
 CHAPTERS, MENTORS_PER_CHAPTER, TYPES = 50, 20, 5
 OUTPUT = Path("bench-output")
 
+#: The first release's shape, for "ours / the straightforward version": the counting rules
+#: with a per-row join and a sort, views without ORDER BY, the narrower index, default settings.
+STRAIGHTFORWARD = """
+CREATE INDEX bench_straightforward_idx
+    ON activities (peer_mentor_id, activity_type_id, occurred_at);
+CREATE VIEW bench_countable AS
+SELECT DISTINCT ON (a.peer_mentor_id, a.activity_type_id,
+                    date_trunc('minute', a.occurred_at, 'UTC'))
+    a.id, a.peer_mentor_id, a.chapter_id, a.activity_type_id, a.occurred_at,
+    (a.occurred_at AT TIME ZONE 'Europe/Oslo')::date AS local_day, a.duration_minutes
+FROM activities AS a JOIN activity_types AS t ON t.id = a.activity_type_id
+WHERE t.counts_for_bufdir
+ORDER BY a.peer_mentor_id, a.activity_type_id, date_trunc('minute', a.occurred_at, 'UTC'),
+    a.created_at, a.id;
+CREATE MATERIALIZED VIEW bench_mv_peer_mentor_stats AS
+SELECT c.peer_mentor_id, c.chapter_id, count(*) AS activity_count,
+       sum(c.duration_minutes) AS total_minutes, min(c.occurred_at) AS first_activity_at,
+       max(c.occurred_at) AS last_activity_at
+FROM bench_countable AS c GROUP BY c.peer_mentor_id, c.chapter_id;
+CREATE UNIQUE INDEX ON bench_mv_peer_mentor_stats (peer_mentor_id, chapter_id);
+CREATE MATERIALIZED VIEW bench_mv_activity_time_series AS
+SELECT c.chapter_id, c.activity_type_id, c.local_day AS day, count(*) AS activity_count,
+       sum(c.duration_minutes) AS total_minutes
+FROM bench_countable AS c GROUP BY c.chapter_id, c.activity_type_id, c.local_day;
+CREATE UNIQUE INDEX ON bench_mv_activity_time_series (chapter_id, activity_type_id, day);
+"""
+
 INSERT = """
 INSERT INTO activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at,
                         duration_minutes)
 SELECT m, (m - 1) / %(per_chapter)s + 1, 1 + g %% %(types)s,
-       timestamptz '2025-01-01' + (g * 7919 %% 1051200) * interval '1 minute', 30
+       timestamptz '2025-01-01' + (g::bigint * 7919 %% 1051200) * interval '1 minute', 30
 FROM generate_series(1, %(rows)s) AS g,
      LATERAL (SELECT 1 + (g * 31 + %(salt)s) %% %(mentors)s AS m) AS pick
 """
@@ -79,7 +109,7 @@ def setup(conn: psycopg.Connection) -> None:
         "INSERT INTO activity_types (name) SELECT 'type ' || g FROM generate_series(1, %s) g",
         [TYPES],
     )
-    # The straightforward version: the same function, fired for every row.
+    # The straightforward trigger: the same function, fired for every row.
     conn.execute(
         sql.SQL(
             "CREATE CONSTRAINT TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {}"
@@ -253,6 +283,32 @@ def refresh_both(conn: psycopg.Connection, concurrently: bool) -> float:
     return timed(run)
 
 
+def refresh_ours(conn: psycopg.Connection) -> float:
+    """Both views through the refresh function (its settings, the shipped views and index)."""
+    return timed(lambda: conn.execute(FORCE_REFRESH))
+
+
+def refresh_straightforward(conn: psycopg.Connection) -> float:
+    """Both views as the first release refreshed them: the straightforward objects above, with
+    the counting-order index out of reach (dropped inside a transaction that is rolled back)."""
+
+    def run() -> None:
+        with conn.transaction(force_rollback=True):
+            conn.execute("DROP INDEX activities_counting_order_idx")
+            started = time.perf_counter()
+            for view in ("bench_mv_peer_mentor_stats", "bench_mv_activity_time_series"):
+                conn.execute(
+                    sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
+                        sql.Identifier(view)
+                    )
+                )
+            elapsed.append(time.perf_counter() - started)
+
+    elapsed: list[float] = []
+    run()
+    return elapsed[0]
+
+
 def dashboard(conn: psycopg.Connection, live: bool, repeat: int = 5) -> float:
     set_log(conn, read_live_views=live)
     runs = [
@@ -325,16 +381,37 @@ def measure(
         )
     )
 
-    refresh = {"concurrently": [], "plain": []}
+    conn.execute("VACUUM ANALYZE activities")  # as autovacuum leaves it in steady use
+    conn.execute(STRAIGHTFORWARD)
+    conn.execute("ANALYZE")
+    refresh: dict[str, list[float]] = {
+        "concurrently": [],
+        "plain": [],
+        "ours": [],
+        "straightforward": [],
+    }
     for _ in range(3):
         refresh["concurrently"].append(refresh_both(conn, True))
         refresh["plain"].append(refresh_both(conn, False))
+        refresh["ours"].append(refresh_ours(conn))
+        refresh["straightforward"].append(refresh_straightforward(conn))
+    conn.execute(
+        "DROP MATERIALIZED VIEW bench_mv_peer_mentor_stats, bench_mv_activity_time_series;"
+        " DROP VIEW bench_countable; DROP INDEX bench_straightforward_idx"
+    )
     ref = {m: statistics.median(v) for m, v in refresh.items()}
     table.append(
         (
             f"{label} refresh both views: CONCURRENTLY / plain",
             ref["concurrently"] / ref["plain"],
             f"{ref['concurrently'] * 1000:.0f} / {ref['plain'] * 1000:.0f} ms",
+        )
+    )
+    table.append(
+        (
+            f"{label} refresh both views: ours / straightforward",
+            ref["ours"] / ref["straightforward"],
+            f"{ref['ours'] * 1000:.0f} / {ref['straightforward'] * 1000:.0f} ms",
         )
     )
 
@@ -347,7 +424,11 @@ def measure(
         )
     )
 
-    results = {}
+    results: dict[str, dict[str, object]] = {}
+    use(conn, "none")
+    baseline = Writers(url, 4, args.seconds * 3)
+    baseline.run()
+    results["none"] = {"commit_latency": [lat for _, lat in baseline.commits]}
     for mode, async_mode in (("sync", False), ("async", True)):
         results[mode] = staleness(url, conn, async_mode, args.seconds * 3, args.interval)
         r = results[mode]
@@ -360,20 +441,21 @@ def measure(
                 f" {r['refreshes']} refreshes",
             )
         )
-    lat = {m: results[m]["commit_latency"] for m in results}
-    for p in (50, 99):
-        s, a = percentile(lat["sync"], p), percentile(lat["async"], p)  # type: ignore[arg-type]
-        table.append(
-            (
-                f"{label} commit latency p{p}: async / sync",
-                a / s,
-                f"{a * 1000:.2f} / {s * 1000:.2f} ms",
+    lat: dict[str, list[float]] = {m: results[m]["commit_latency"] for m in results}  # type: ignore[misc]
+    for mode in ("sync", "async"):
+        for name, pick in (
+            ("p50", lambda v: percentile(v, 50)),
+            ("p99", lambda v: percentile(v, 99)),
+            ("max", max),
+        ):
+            ours, none = pick(lat[mode]), pick(lat["none"])
+            table.append(
+                (
+                    f"{label} commit latency {name}, {mode}: trigger / none",
+                    ours / none,
+                    f"{ours * 1000:.2f} / {none * 1000:.2f} ms",
+                )
             )
-        )
-    s, a = max(lat["sync"]), max(lat["async"])  # type: ignore[type-var]
-    table.append(
-        (f"{label} commit latency max: async / sync", a / s, f"{a * 1000:.1f} / {s * 1000:.1f} ms")
-    )
 
 
 def plot(plots: dict[str, list[tuple[float, float]]]) -> Path | None:

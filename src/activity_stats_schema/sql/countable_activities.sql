@@ -6,7 +6,11 @@
 --    the earliest registered row (lowest created_at, then lowest id) is the one that counts;
 --  * local_day is the calendar day in the reporting time zone, independent of the session's
 --    TimeZone (AT TIME ZONE with a named zone, and the minute truncated in UTC).
-SELECT DISTINCT ON (a.peer_mentor_id, a.activity_type_id, date_trunc('minute', a.occurred_at, 'UTC'))
+-- The ORDER BY is the key of activities_counting_order_idx, which also holds every column read
+-- here: the refresh reads that index in order (no sort, no heap). The counting types are an
+-- array computed once per query (an InitPlan), not a join evaluated per row.
+SELECT DISTINCT ON (a.peer_mentor_id, a.activity_type_id,
+                    date_trunc('minute', a.occurred_at, {dedup_time_zone}))
     a.id,
     a.peer_mentor_id,
     a.chapter_id,
@@ -17,7 +21,7 @@ SELECT DISTINCT ON (a.peer_mentor_id, a.activity_type_id, date_trunc('minute', a
     a.registered_by,
     a.created_at
 FROM {public}.{activities} AS a
-JOIN {public}.{activity_types} AS t ON t.id = a.activity_type_id
-WHERE t.counts_for_bufdir
-ORDER BY a.peer_mentor_id, a.activity_type_id, date_trunc('minute', a.occurred_at, 'UTC'),
-    a.created_at, a.id
+WHERE a.activity_type_id = ANY (ARRAY(
+    SELECT t.id FROM {public}.{activity_types} AS t WHERE t.counts_for_bufdir))
+ORDER BY a.peer_mentor_id, a.activity_type_id,
+    date_trunc('minute', a.occurred_at, {dedup_time_zone}), a.created_at, a.id

@@ -15,6 +15,7 @@ DECLARE
     v_started     timestamptz;
     v_finished    timestamptz;
     v_lock_timeout text;
+    v_work_mem    text;
     v_state       text;
     v_message     text;
     v_pending     bigint[];
@@ -56,13 +57,18 @@ BEGIN
     -- commits later keeps its marker for the next refresh.
     v_pending := ARRAY(SELECT p.id FROM {private}.{pending_changes} AS p);
     v_lock_timeout := pg_catalog.current_setting('lock_timeout');
+    v_work_mem := pg_catalog.current_setting('work_mem');
     v_started := pg_catalog.clock_timestamp();
     BEGIN
+        -- Settings for the refresh only; the caller's are restored below (and by the
+        -- subtransaction's rollback on failure).
         PERFORM pg_catalog.set_config('lock_timeout',
             (pg_catalog.date_part('epoch', v_log.refresh_lock_timeout) * 1000)::bigint::text,
             true);
+        PERFORM pg_catalog.set_config('work_mem', v_log.refresh_work_mem, true);
         REFRESH MATERIALIZED VIEW CONCURRENTLY {private}.{mv_peer_mentor_stats};
         REFRESH MATERIALIZED VIEW CONCURRENTLY {private}.{mv_activity_time_series};
+        PERFORM pg_catalog.set_config('work_mem', v_work_mem, true);
         PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_state := RETURNED_SQLSTATE, v_message := MESSAGE_TEXT;
@@ -88,6 +94,8 @@ BEGIN
     v_finished := pg_catalog.clock_timestamp();
     UPDATE {private}.{refresh_log}
        SET last_refreshed_at = v_started,
+           pending_cleared_through = GREATEST(pending_cleared_through,
+               COALESCE((SELECT pg_catalog.max(x) FROM pg_catalog.unnest(v_pending) AS x), 0)),
            last_attempt_at = v_finished,
            refresh_count = refresh_count + 1,
            last_duration = v_finished - v_started
