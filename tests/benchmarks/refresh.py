@@ -339,9 +339,18 @@ def measure(
     conn.execute("ANALYZE")
     conn.execute(FORCE_REFRESH)
     label = f"N={size:,}"
+    mark = conn.execute("SELECT max(id) FROM activities").fetchone()
+
+    def back_to_size() -> None:
+        """Remove what a measurement inserted, so every figure of this size sees N rows."""
+        use(conn, "none")
+        conn.execute("DELETE FROM activities WHERE id > %s", [mark[0] if mark else 0])
+        conn.execute("VACUUM ANALYZE activities")
+        conn.execute(FORCE_REFRESH)
 
     for clients in (1, 8):
         tps = commit_latency_tps(url, conn, clients, args.seconds)
+        back_to_size()
         table.append(
             (
                 f"{label} single-row insert TPS, {clients} client(s): trigger / none",
@@ -428,9 +437,11 @@ def measure(
     use(conn, "none")
     baseline = Writers(url, 4, args.seconds * 3)
     baseline.run()
+    back_to_size()
     results["none"] = {"commit_latency": [lat for _, lat in baseline.commits]}
     for mode, async_mode in (("sync", False), ("async", True)):
         results[mode] = staleness(url, conn, async_mode, args.seconds * 3, args.interval)
+        back_to_size()
         r = results[mode]
         plots[f"{label} {mode}"] = r["points"]  # type: ignore[assignment]
         table.append(
