@@ -7,7 +7,7 @@ CREATE SCHEMA IF NOT EXISTS "activity_stats";
 
 -- Running upgrade 0009 -> 0010
 
-CREATE INDEX IF NOT EXISTS activities_counting_order_idx ON activities (peer_mentor_id, activity_type_id, date_trunc('minute', occurred_at, 'UTC'), created_at, id) INCLUDE (chapter_id, occurred_at, duration_minutes);
+CREATE INDEX IF NOT EXISTS activities_counting_order_idx ON activities (peer_mentor_id, activity_type_id, date_trunc('minute', (occurred_at AT TIME ZONE 'UTC')), created_at, id) INCLUDE (chapter_id, occurred_at, duration_minutes);
 
 DROP INDEX IF EXISTS activities_peer_mentor_id_activity_type_id_occurred_at_idx;
 

@@ -29,7 +29,7 @@ def upgrade() -> None:
         [
             "peer_mentor_id",
             "activity_type_id",
-            sa.literal_column("date_trunc('minute', occurred_at, 'UTC')"),
+            sa.literal_column("date_trunc('minute', (occurred_at AT TIME ZONE 'UTC'))"),
             "created_at",
             "id",
         ],

@@ -154,7 +154,7 @@ Index(
     f"{names.ACTIVITIES}_counting_order_idx",
     Activity.peer_mentor_id,
     Activity.activity_type_id,
-    text(render_template("date_trunc('minute', occurred_at, {dedup_time_zone})")),
+    text(render_template("date_trunc('minute', (occurred_at AT TIME ZONE {dedup_time_zone}))")),
     Activity.created_at,
     Activity.id,
     postgresql_include=["chapter_id", "occurred_at", "duration_minutes"],

@@ -15,7 +15,7 @@ PRIVATE_SCHEMA: Final = "activity_stats"
 REPORTING_TIME_ZONE: Final = "Europe/Oslo"
 #: Zone in which occurred_at is truncated to the minute to find duplicate registrations: a
 #: fixed zone keeps the rule independent of the session, and makes it an immutable expression
-#: that an index can hold (activities_counting_order_idx).
+#: that an index can hold (activities_counting_order_idx) on every major.
 DUPLICATE_MINUTE_TIME_ZONE: Final = "UTC"
 
 # Tables

@@ -6,11 +6,14 @@
 --    the earliest registered row (lowest created_at, then lowest id) is the one that counts;
 --  * local_day is the calendar day in the reporting time zone, independent of the session's
 --    TimeZone (AT TIME ZONE with a named zone, and the minute truncated in UTC).
+-- The minute is taken of the UTC wall time (AT TIME ZONE, then date_trunc on a timestamp): both
+-- functions are IMMUTABLE on every supported major, so the index below can hold the expression
+-- (3-argument date_trunc is only IMMUTABLE from PostgreSQL 16).
 -- The ORDER BY is the key of activities_counting_order_idx, which also holds every column read
 -- here: the refresh reads that index in order (no sort, no heap). The counting types are an
 -- array computed once per query (an InitPlan), not a join evaluated per row.
 SELECT DISTINCT ON (a.peer_mentor_id, a.activity_type_id,
-                    date_trunc('minute', a.occurred_at, {dedup_time_zone}))
+                    date_trunc('minute', (a.occurred_at AT TIME ZONE {dedup_time_zone})))
     a.id,
     a.peer_mentor_id,
     a.chapter_id,
@@ -24,4 +27,4 @@ FROM {public}.{activities} AS a
 WHERE a.activity_type_id = ANY (ARRAY(
     SELECT t.id FROM {public}.{activity_types} AS t WHERE t.counts_for_bufdir))
 ORDER BY a.peer_mentor_id, a.activity_type_id,
-    date_trunc('minute', a.occurred_at, {dedup_time_zone}), a.created_at, a.id
+    date_trunc('minute', (a.occurred_at AT TIME ZONE {dedup_time_zone})), a.created_at, a.id
