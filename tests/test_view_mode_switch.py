@@ -1,15 +1,13 @@
 """The migration-level switch between the materialized views and the plain-view fallback:
 ``upgrade --views live|materialized`` (``-x stats_views=...`` with alembic)."""
 
-import io
-
 import pytest
 from alembic import command
 from alembic.config import Config
 
 from activity_stats_schema import names
 from activity_stats_schema.cli import FAILED, OK, main
-from activity_stats_schema.migrate import alembic_config, upgrade
+from activity_stats_schema.migrate import alembic_config, offline_sql, upgrade
 from tests.support.data import insert_activities, pending, refresh_log, seed, set_log
 
 TOTAL = "SELECT coalesce(sum(activity_count), 0) FROM dashboard_peer_mentor_stats()"
@@ -74,12 +72,7 @@ def test_cli_upgrade_views_option(empty_db, capsys):
 
 
 def test_the_switch_is_in_the_offline_sql_of_an_upgrade(empty_db):
-    config = alembic_config(empty_db.url)
-    config.attributes[names.VIEWS_SWITCH] = "live"
-    buffer = io.StringIO()
-    config.output_buffer = buffer
-    command.upgrade(config, "base:head", sql=True)
     assert (
         'UPDATE "activity_stats"."stats_refresh_log" SET read_live_views = true WHERE singleton'
-        in buffer.getvalue()
+        in offline_sql(empty_db.url, "base:head", views="live")
     )

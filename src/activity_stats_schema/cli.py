@@ -87,12 +87,8 @@ def _migration(step: Callable[[str, str], None], done: str) -> Callable[[argpars
     return run
 
 
-def _upgrade(url: str, revision: str, views: str | None = None) -> None:
-    migrate.upgrade(url, revision, views=views)
-
-
 def upgrade(args: argparse.Namespace) -> int:
-    result = _migration(partial(_upgrade, views=args.views), "upgraded to")(args)
+    result = _migration(partial(migrate.upgrade, views=args.views), "upgraded to")(args)
     if args.views:
         print(f"the dashboard reads the {args.views} views")
     return result

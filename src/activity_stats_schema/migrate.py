@@ -51,9 +51,14 @@ def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-def offline_sql(url: str, revision_range: str, *, downgrade: bool = False) -> str:
-    """The SQL Alembic would run for ``revision_range`` (``from:to``), without a database."""
+def offline_sql(
+    url: str, revision_range: str, *, downgrade: bool = False, views: str | None = None
+) -> str:
+    """The SQL Alembic would run for ``revision_range`` (``from:to``), without a database;
+    ``views`` adds the view switch to an upgrade, as :func:`upgrade` does."""
     config = alembic_config(url)
+    if views is not None:
+        config.attributes[names.VIEWS_SWITCH] = views
     buffer = io.StringIO()
     config.output_buffer = buffer
     with redirect_stdout(io.StringIO()):
