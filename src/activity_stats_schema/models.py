@@ -221,7 +221,7 @@ class StatsRefreshLog(Base):
     last_refreshed_at: Mapped[dt.datetime] = mapped_column(
         TIMESTAMPTZ, nullable=False, server_default=typed_literal(names.NEVER, "timestamptz")
     )
-    #: End of the last attempt, successful or not; the debounce counts from here.
+    #: Start of the last attempt, successful or not; the debounce counts from here.
     last_attempt_at: Mapped[dt.datetime] = mapped_column(
         TIMESTAMPTZ, nullable=False, server_default=typed_literal(names.NEVER, "timestamptz")
     )

@@ -19,23 +19,30 @@ AS $function$
 -- The commit refreshes only in the default mode: not in async mode (the refresher does it),
 -- and not while the dashboard reads the live views (the fallback), where the refresher keeps
 -- the materialized views current for switching back.
+-- Every commit pays for this function, so the common case is one query: the mode, the debounce
+-- (the same test refresh_stats makes; it tests again under the row lock) and the marker probe.
+-- Inside the window no refresh function is called.
 DECLARE
-    v_async   boolean;
-    v_live    boolean;
-    v_cleared bigint;
+    v_due   boolean;
+    v_first boolean;
 BEGIN
-    SELECT l.async_refresh, l.read_live_views, l.pending_cleared_through
-      INTO v_async, v_live, v_cleared
+    SELECT NOT (l.async_refresh OR l.read_live_views)
+               AND NOT l.last_attempt_at > pg_catalog.clock_timestamp() - l.debounce_interval,
+           NOT EXISTS (SELECT FROM {private}.{pending_changes} AS p
+                        WHERE p.id > l.pending_cleared_through)
+      INTO v_due, v_first
       FROM {private}.{refresh_log} AS l;
-    IF NOT EXISTS (SELECT FROM {private}.{pending_changes} AS p WHERE p.id > v_cleared) THEN
+    IF v_first THEN
         PERFORM pg_catalog.pg_notify({changes_channel}, '');
     END IF;
     INSERT INTO {private}.{pending_changes} DEFAULT VALUES;
-    IF NOT v_async AND NOT v_live THEN
+    -- No reset of the WHEN clause's flag here (a set_config costs as much as the rest of this
+    -- function): later changes of this transaction are covered by this marker, which commits
+    -- with them. Only a refresh inside this transaction can delete it; refresh_stats then
+    -- resets the flag itself.
+    IF v_due THEN
         PERFORM {private}.{refresh_function}(false);
     END IF;
-    -- Let a later statement queue again when constraints were made IMMEDIATE.
-    PERFORM pg_catalog.set_config({queued_setting}, '', true);
     RETURN NULL;
 END
 $function$

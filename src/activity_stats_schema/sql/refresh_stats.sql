@@ -22,6 +22,9 @@ DECLARE
 BEGIN
     -- (1) Debounce, judged by the real clock. now() is the writer's transaction start: a long
     -- transaction would compare an old time, and a stamp taken from it would be in the past.
+    -- The interval counts from the start of the last attempt, so refreshes start at most once
+    -- per interval, and a change waits at most max(interval, refresh) + refresh, not
+    -- interval + 2 refreshes: the time a refresh takes is not added to the wait for the next.
     SELECT * INTO v_log FROM {private}.{refresh_log};
     IF NOT p_force
        AND v_log.last_attempt_at > pg_catalog.clock_timestamp() - v_log.debounce_interval THEN
@@ -76,7 +79,7 @@ BEGIN
         -- (4a) Record the failed attempt. It moves the debounce forward too, so a broken view
         -- costs one failed refresh per interval, not one per insert.
         UPDATE {private}.{refresh_log}
-           SET last_attempt_at = v_finished,
+           SET last_attempt_at = v_started,
                failure_count = failure_count + 1,
                last_error = v_state || ': ' || v_message,
                last_error_at = v_finished,
@@ -91,12 +94,15 @@ BEGIN
     -- (4) Record the refresh. last_refreshed_at is when the refresh started: the views hold
     -- the data committed by then.
     DELETE FROM {private}.{pending_changes} WHERE id = ANY (v_pending);
+    -- The markers deleted may include this transaction's own (a commit-time refresh, or one
+    -- run by hand in a writing transaction): let its later changes queue a new one.
+    PERFORM pg_catalog.set_config({queued_setting}, '', true);
     v_finished := pg_catalog.clock_timestamp();
     UPDATE {private}.{refresh_log}
        SET last_refreshed_at = v_started,
            pending_cleared_through = GREATEST(pending_cleared_through,
                COALESCE((SELECT pg_catalog.max(x) FROM pg_catalog.unnest(v_pending) AS x), 0)),
-           last_attempt_at = v_finished,
+           last_attempt_at = v_started,
            refresh_count = refresh_count + 1,
            last_duration = v_finished - v_started
      WHERE singleton;
