@@ -13,8 +13,9 @@ adds 1M):
   first release's views: counting rules joined per row and sorted, no refresh settings, read
   through the narrower index it had);
 * a dashboard query: materialized view / plain-view fallback;
-* staleness from commit to visible, p50 / p99 / max, under steady inserts, sync and async, and
-  the count of changes never shown (the refresher is the trailing edge in both modes).
+* staleness from commit to visible, p50 / p99 / max, sync and async, under 4 writers inserting
+  flat out (on 2 cores they starve the refresh of CPU) and at a steady ``--rate`` each, with the
+  count of changes never shown (the refresher is the trailing edge in both modes).
 
 Modes alternate where they are compared, so drift on the machine hits both alike. The plot of
 staleness over time is written to ``bench-output/staleness.png``. ``--durable`` runs the server
@@ -152,11 +153,14 @@ def percentile(values: list[float], p: float) -> float:
 
 @dataclass
 class Writers:
-    """``clients`` threads inserting one row per transaction for ``seconds``."""
+    """``clients`` threads inserting one row per transaction for ``seconds``: as fast as they
+    can, or each at ``rate`` transactions per second (a steady load that leaves the machine
+    room, as real writers do)."""
 
     url: str
     clients: int
     seconds: float
+    rate: float | None = None
     commits: list[tuple[float, float]] = field(default_factory=list)  # (commit end, latency)
 
     def run(self) -> None:
@@ -165,8 +169,13 @@ class Writers:
 
         def work(salt: int) -> None:
             own: list[tuple[float, float]] = []
+            next_at = time.monotonic()
             with psycopg.connect(self.url, autocommit=True) as conn:
                 while time.monotonic() < stop_at:
+                    if self.rate:
+                        # Pacing the load generator, not synchronising with the server.
+                        next_at = max(next_at + 1 / self.rate, time.monotonic())
+                        time.sleep(max(0.0, next_at - time.monotonic()))
                     with conn.transaction():
                         insert_rows(conn, 1, salt)
                         started = time.perf_counter()
@@ -265,9 +274,15 @@ def baseline_latency(url: str, conn: psycopg.Connection, seconds: float, interva
 
 
 def staleness(
-    url: str, conn: psycopg.Connection, async_mode: bool, seconds: float, interval: float
+    url: str,
+    conn: psycopg.Connection,
+    async_mode: bool,
+    seconds: float,
+    interval: float,
+    rate: float | None,
 ) -> dict[str, object]:
-    """Steady inserts by 4 writers; the refresher runs (the trailing edge) in both modes."""
+    """Inserts by 4 writers (paced at ``rate`` each, or flat out); the refresher runs (the
+    trailing edge) in both modes."""
     use(conn, "ours")
     set_log(
         conn,
@@ -281,7 +296,7 @@ def staleness(
     threads = [threading.Thread(target=watcher.run), threading.Thread(target=refresher.run)]
     for t in threads:
         t.start()
-    writers = Writers(url, 4, seconds)
+    writers = Writers(url, 4, seconds, rate)
     writers.run()
     # Let the trailing edge finish: the interval plus a refresh, bounded.
     deadline = time.monotonic() + interval + 60
@@ -475,19 +490,22 @@ def measure(
         "commit_latency": baseline_latency(url, conn, args.seconds * 3, args.interval)
     }
     back_to_size()
-    for mode, async_mode in (("sync", False), ("async", True)):
-        results[mode] = staleness(url, conn, async_mode, args.seconds * 3, args.interval)
-        back_to_size()
-        r = results[mode]
-        plots[f"{label} {mode}"] = r["points"]  # type: ignore[assignment]
-        table.append(
-            (
-                f"{label} staleness {mode} (p50 / p99 / max s; never shown)",
-                float(r["p99"]),  # type: ignore[arg-type]
-                f"{r['p50']:.2f} / {r['p99']:.2f} / {r['max']:.2f}; {r['never']};"
-                f" {r['refreshes']} refreshes",
+    loads = (("flat out", None), (f"{args.rate:g} tx/s each", args.rate))
+    for load, rate in loads:
+        for mode, async_mode in (("sync", False), ("async", True)):
+            r = staleness(url, conn, async_mode, args.seconds * 3, args.interval, rate)
+            back_to_size()
+            if rate is None:
+                results[mode] = r
+            plots[f"{label} {mode}, {load}"] = r["points"]  # type: ignore[assignment]
+            table.append(
+                (
+                    f"{label} staleness {mode}, 4 writers {load} (p50 / p99 / max s; never shown)",
+                    float(r["p99"]),  # type: ignore[arg-type]
+                    f"{r['p50']:.2f} / {r['p99']:.2f} / {r['max']:.2f}; {r['never']};"
+                    f" {r['refreshes']} refreshes; {len(r['commit_latency'])} commits",  # type: ignore[arg-type]
+                )
             )
-        )
     lat: dict[str, list[float]] = {m: results[m]["commit_latency"] for m in results}  # type: ignore[misc]
     for mode in ("sync", "async"):
         for name, pick in (
@@ -554,6 +572,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per bulk-insert mode")
     parser.add_argument(
         "--interval", type=float, default=1.0, help="debounce interval (s) for the staleness runs"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=25.0,
+        help="transactions per second of each of the 4 writers in the paced staleness runs",
     )
     parser.add_argument(
         "--durable",
