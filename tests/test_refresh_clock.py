@@ -8,6 +8,9 @@ straddle the moment the long transaction started.
 
 import datetime as dt
 
+from psycopg import sql
+
+from activity_stats_schema import names
 from tests.support.data import insert_activities, refresh_log, seed, set_log
 
 
@@ -66,3 +69,32 @@ def test_initial_stamps_allow_interval_arithmetic(db):
         with conn.transaction():
             insert_activities(conn, data, 1)
         assert refresh_log(conn)["refresh_count"] == 1
+
+
+def test_an_attempt_that_outlasts_the_interval_leaves_the_next_one_due(db):
+    """The debounce counts from an attempt's start: the time the refresh took is not added.
+
+    The first attempt waits out its bounded lock wait (200 ms, longer than the 150 ms interval)
+    on a view held by another session, and fails. The next commit comes right after it ended:
+    counted from the end it would be debounced, counted from the start it is due.
+    """
+    with db.connect() as conn, db.connect() as holder:
+        data = seed(conn)
+        set_log(conn, debounce_interval="150 milliseconds", refresh_lock_timeout="200 milliseconds")
+        with holder.transaction():
+            # A refresh run by hand, still in its transaction: it holds the view's lock.
+            holder.execute(
+                sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
+                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
+                )
+            )
+            with conn.transaction():
+                insert_activities(conn, data, 1)
+        first = refresh_log(conn)
+        assert first["failure_count"] == 1
+        assert first["last_duration"] >= dt.timedelta(milliseconds=200)
+        with conn.transaction():
+            insert_activities(conn, data, 1, chapter="B")
+        log = refresh_log(conn)
+        assert log["refresh_count"] == 1, "the next commit was debounced by the failed attempt"
+        assert log["last_attempt_at"] > first["last_attempt_at"]

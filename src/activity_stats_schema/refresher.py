@@ -2,8 +2,9 @@
 
 Waits (LISTEN) for the first change after a refresh, then calls ``refresh_pending()`` as soon as
 the debounce interval allows, and again while changes keep arriving. Every committed change
-therefore reaches the views within the debounce interval plus two refreshes (the one running
-when it committed, which cannot include it, and the next). A lost connection
+therefore reaches the views within max(debounce interval, refresh) + refresh: the refresh
+running when it committed cannot include it, and the next starts one interval after that one
+started (the debounce counts from an attempt's start). A lost connection
 or a server restart is retried with back-off; after reconnecting it catches up at once (the
 work list is a table, so nothing that happened meanwhile is missed). SIGTERM stops it between
 two refreshes.
