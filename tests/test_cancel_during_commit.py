@@ -7,10 +7,7 @@ cannot be caught.)
 
 import threading
 
-from psycopg import sql
-
-from activity_stats_schema import names
-from tests.support.data import insert_activities, refresh_log, seed, set_log
+from tests.support.data import hold_view_lock, insert_activities, refresh_log, seed, set_log
 from tests.support.waiting import wait_until_waiting_on_lock
 
 
@@ -30,11 +27,7 @@ def test_cancel_during_commit_time_refresh_keeps_the_write(db):
                 outcome["error"] = exc
 
         with holder.transaction():
-            holder.execute(
-                sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
-                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
-                )
-            )
+            hold_view_lock(holder)
             thread = threading.Thread(target=commit)
             thread.start()
             wait_until_waiting_on_lock(observer, pid)  # the COMMIT is inside the refresh

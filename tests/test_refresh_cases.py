@@ -10,6 +10,7 @@ from psycopg import sql
 from activity_stats_schema import names
 from activity_stats_schema.functions import FORCE_REFRESH
 from tests.support.data import (
+    hold_view_lock,
     insert_activities,
     make_due,
     refresh_log,
@@ -126,12 +127,7 @@ def test_insert_commits_when_a_view_lock_is_held_past_lock_timeout(db):
         data = seed(conn)
         set_log(conn, refresh_lock_timeout="50 milliseconds")
         with holder.transaction():
-            # A refresh run by hand, still in its transaction: it holds the view's lock.
-            holder.execute(
-                sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
-                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
-                )
-            )
+            hold_view_lock(holder)
             with conn.transaction():
                 insert_activities(conn, data, 1)
             log = refresh_log(conn)

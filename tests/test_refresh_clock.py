@@ -8,10 +8,7 @@ straddle the moment the long transaction started.
 
 import datetime as dt
 
-from psycopg import sql
-
-from activity_stats_schema import names
-from tests.support.data import insert_activities, refresh_log, seed, set_log
+from tests.support.data import hold_view_lock, insert_activities, refresh_log, seed, set_log
 
 
 def clock(conn) -> dt.datetime:
@@ -82,12 +79,7 @@ def test_an_attempt_that_outlasts_the_interval_leaves_the_next_one_due(db):
         data = seed(conn)
         set_log(conn, debounce_interval="150 milliseconds", refresh_lock_timeout="200 milliseconds")
         with holder.transaction():
-            # A refresh run by hand, still in its transaction: it holds the view's lock.
-            holder.execute(
-                sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
-                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
-                )
-            )
+            hold_view_lock(holder)
             with conn.transaction():
                 insert_activities(conn, data, 1)
         first = refresh_log(conn)

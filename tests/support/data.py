@@ -108,6 +108,16 @@ def set_log(conn: psycopg.Connection, **values: Any) -> None:
         conn.execute(sql.SQL("UPDATE {} SET {}").format(LOG, assignments), values)
 
 
+def hold_view_lock(conn: psycopg.Connection) -> None:
+    """Inside the caller's open transaction, refresh a view by hand: the transaction then holds
+    the lock every other REFRESH ... CONCURRENTLY of that view must wait for."""
+    conn.execute(
+        sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
+            sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
+        )
+    )
+
+
 def make_due(conn: psycopg.Connection) -> None:
     """Let the next commit refresh: the last attempt is far older than any interval."""
     set_log(conn, last_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
