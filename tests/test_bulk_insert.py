@@ -7,17 +7,7 @@ pg_stat_get_xact_function_calls can still see them.
 """
 
 from activity_stats_schema import names
-from activity_stats_schema.functions import FORCE_REFRESH
-from tests.support.data import (
-    insert_activities,
-    make_due,
-    pending,
-    refresh_log,
-    refresh_pending,
-    seed,
-    set_log,
-    view_total,
-)
+from tests.support.data import insert_activities, refresh_log, seed, set_log, view_total
 
 
 def calls(conn, signature: str) -> int:
@@ -45,9 +35,8 @@ def test_ten_thousand_rows_fire_the_trigger_function_once(db):
             assert view_total(conn, view) == 10_000
 
 
-def test_a_refresh_inside_an_immediate_transaction_lets_the_next_statement_queue_again(db):
-    """With SET CONSTRAINTS IMMEDIATE and no window, the first statement's check refreshes and
-    clears the transaction's marker; the next statement must then queue (and refresh) again."""
+def test_each_statement_queues_again_when_constraints_are_immediate(db):
+    """With SET CONSTRAINTS IMMEDIATE, each statement's changes get their own refresh check."""
     with db.connect() as conn:
         data = seed(conn)
         set_log(conn, debounce_interval="0 seconds")
@@ -58,25 +47,6 @@ def test_a_refresh_inside_an_immediate_transaction_lets_the_next_statement_queue
         log = refresh_log(conn)
         assert log["refresh_count"] == 2
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 10
-
-
-def test_later_immediate_statements_are_covered_by_the_transactions_marker(db):
-    """Inside the window, only the first IMMEDIATE statement fires the function; the marker it
-    leaves commits with the later statements' rows, so the trailing edge shows them all."""
-    with db.connect() as conn:
-        data = seed(conn)
-        set_log(conn, debounce_interval="1 hour")
-        conn.execute(FORCE_REFRESH)  # the window is open: the commit will not refresh
-        with conn.transaction():
-            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            insert_activities(conn, data, 5)
-            insert_activities(conn, data, 5, chapter="B")
-        assert pending(conn) == 1
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 0
-        make_due(conn)
-        assert refresh_pending(conn) == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 10
-        assert pending(conn) == 0
 
 
 def test_a_rolled_back_savepoint_does_not_swallow_the_refresh(db):

@@ -102,9 +102,6 @@ BEGIN
     -- (4) Record the refresh. last_refreshed_at is when the refresh started: the views hold
     -- the data committed by then.
     DELETE FROM "activity_stats"."stats_pending_changes" WHERE id = ANY (v_pending);
-    -- The markers deleted may include this transaction's own (a commit-time refresh, or one
-    -- run by hand in a writing transaction): let its later changes queue a new one.
-    PERFORM pg_catalog.set_config('activity_stats.refresh_queued', '', true);
     v_finished := pg_catalog.clock_timestamp();
     UPDATE "activity_stats"."stats_refresh_log"
        SET last_refreshed_at = v_started,
@@ -156,13 +153,12 @@ BEGIN
         PERFORM pg_catalog.pg_notify('activity_stats_changes', '');
     END IF;
     INSERT INTO "activity_stats"."stats_pending_changes" DEFAULT VALUES;
-    -- No reset of the WHEN clause's flag here (a set_config costs as much as the rest of this
-    -- function): later changes of this transaction are covered by this marker, which commits
-    -- with them. Only a refresh inside this transaction can delete it; refresh_stats then
-    -- resets the flag itself.
     IF v_due THEN
         PERFORM "activity_stats"."refresh_stats"(false);
     END IF;
+    -- Let a later statement queue again when constraints were made IMMEDIATE: its changes get
+    -- their own check (and their own marker, in case a refresh here cleared this one).
+    PERFORM pg_catalog.set_config('activity_stats.refresh_queued', '', true);
     RETURN NULL;
 END
 $function$;

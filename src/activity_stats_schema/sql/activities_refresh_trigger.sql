@@ -36,13 +36,12 @@ BEGIN
         PERFORM pg_catalog.pg_notify({changes_channel}, '');
     END IF;
     INSERT INTO {private}.{pending_changes} DEFAULT VALUES;
-    -- No reset of the WHEN clause's flag here (a set_config costs as much as the rest of this
-    -- function): later changes of this transaction are covered by this marker, which commits
-    -- with them. Only a refresh inside this transaction can delete it; refresh_stats then
-    -- resets the flag itself.
     IF v_due THEN
         PERFORM {private}.{refresh_function}(false);
     END IF;
+    -- Let a later statement queue again when constraints were made IMMEDIATE: its changes get
+    -- their own check (and their own marker, in case a refresh here cleared this one).
+    PERFORM pg_catalog.set_config({queued_setting}, '', true);
     RETURN NULL;
 END
 $function$

@@ -94,9 +94,6 @@ BEGIN
     -- (4) Record the refresh. last_refreshed_at is when the refresh started: the views hold
     -- the data committed by then.
     DELETE FROM {private}.{pending_changes} WHERE id = ANY (v_pending);
-    -- The markers deleted may include this transaction's own (a commit-time refresh, or one
-    -- run by hand in a writing transaction): let its later changes queue a new one.
-    PERFORM pg_catalog.set_config({queued_setting}, '', true);
     v_finished := pg_catalog.clock_timestamp();
     UPDATE {private}.{refresh_log}
        SET last_refreshed_at = v_started,
