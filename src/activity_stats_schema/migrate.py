@@ -27,8 +27,11 @@ def _migrations_dir() -> Path:
 MIGRATIONS_DIR = _migrations_dir()
 
 
-def alembic_config(url: str, script_location: Path = MIGRATIONS_DIR) -> Config:
-    """An Alembic config for ``url`` (any PostgreSQL URL form)."""
+def alembic_config(
+    url: str, script_location: Path = MIGRATIONS_DIR, *, views: str | None = None
+) -> Config:
+    """An Alembic config for ``url`` (any PostgreSQL URL form); ``views`` ("materialized" or
+    "live") sets the view switch that env.py applies after an upgrade."""
     if not script_location.is_dir():
         raise FileNotFoundError(f"migrations not found at {script_location}")
     config = Config(stdout=io.StringIO())
@@ -36,15 +39,14 @@ def alembic_config(url: str, script_location: Path = MIGRATIONS_DIR) -> Config:
     config.set_main_option("path_separator", "os")
     rendered = sqlalchemy_url(url).render_as_string(hide_password=False)
     config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    if views is not None:
+        config.attributes[names.VIEWS_SWITCH] = views
     return config
 
 
 def upgrade(url: str, revision: str = "head", *, views: str | None = None) -> None:
     """Upgrade to ``revision``; ``views`` ("materialized" or "live") also sets the switch."""
-    config = alembic_config(url)
-    if views is not None:
-        config.attributes[names.VIEWS_SWITCH] = views
-    command.upgrade(config, revision)
+    command.upgrade(alembic_config(url, views=views), revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
@@ -56,9 +58,7 @@ def offline_sql(
 ) -> str:
     """The SQL Alembic would run for ``revision_range`` (``from:to``), without a database;
     ``views`` adds the view switch to an upgrade, as :func:`upgrade` does."""
-    config = alembic_config(url)
-    if views is not None:
-        config.attributes[names.VIEWS_SWITCH] = views
+    config = alembic_config(url, views=views)
     buffer = io.StringIO()
     config.output_buffer = buffer
     with redirect_stdout(io.StringIO()):

@@ -220,18 +220,29 @@ class Writers:
         return len(self.commits) / self.seconds
 
 
-def commit_latency_tps(
-    url: str, conn: psycopg.Connection, clients: int, seconds: float, rounds: int = 2
+def alternate(
+    conn: psycopg.Connection, rounds: int, measure: Callable[[], float]
 ) -> dict[str, float]:
+    """Median of ``measure`` with no trigger and with ours, inside the window, the two modes
+    alternating so that drift on the machine hits both alike."""
     result: dict[str, list[float]] = {"none": [], "ours": []}
     for _ in range(rounds):
         for mode in result:
             use(conn, mode)
             open_window(conn)
-            writers = Writers(url, clients, seconds)
-            writers.run()
-            result[mode].append(writers.tps)
+            result[mode].append(measure())
     return {m: statistics.median(v) for m, v in result.items()}
+
+
+def writers_tps(
+    url: str, conn: psycopg.Connection, clients: int, seconds: float, rounds: int = 2
+) -> dict[str, float]:
+    def measure() -> float:
+        writers = Writers(url, clients, seconds)
+        writers.run()
+        return writers.tps
+
+    return alternate(conn, rounds, measure)
 
 
 PGBENCH_SCRIPT = """\\set m random(1, {mentors})
@@ -249,34 +260,19 @@ def pgbench_tps(
     script = PGBENCH_SCRIPT.format(
         mentors=CHAPTERS * MENTORS_PER_CHAPTER, per_chapter=MENTORS_PER_CHAPTER, types=TYPES
     )
-    result: dict[str, list[float]] = {"none": [], "ours": []}
     with tempfile.NamedTemporaryFile("w", suffix=".sql") as file:
         file.write(script)
         file.flush()
-        for _ in range(rounds):
-            for mode in result:
-                use(conn, mode)
-                open_window(conn)
-                out = subprocess.run(
-                    [
-                        str(binaries() / "pgbench"),
-                        "-n",
-                        "-M",
-                        "prepared",
-                        "-f",
-                        file.name,
-                        "-T",
-                        str(max(1, round(seconds))),
-                        url,
-                    ],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-                found = re.search(r"^tps = ([0-9.]+)", out, re.MULTILINE)
-                assert found, out
-                result[mode].append(float(found.group(1)))
-    return {m: statistics.median(v) for m, v in result.items()}
+        command = [str(binaries() / "pgbench"), "-n", "-M", "prepared", "-f", file.name]
+        command += ["-T", str(max(1, round(seconds))), url]
+
+        def measure() -> float:
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            found = re.search(r"^tps = ([0-9.]+)", out, re.MULTILINE)
+            assert found, out
+            return float(found.group(1))
+
+        return alternate(conn, rounds, measure)
 
 
 @dataclass
@@ -336,30 +332,33 @@ class RefreshLoad:
     url: str
     interval: float
     stop: threading.Event = field(default_factory=threading.Event)
-    refreshes: int = 0
 
     def run(self) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
             while not self.stop.is_set():
                 started = time.monotonic()
                 conn.execute(FORCE_REFRESH)
-                self.refreshes += 1
                 self.stop.wait(max(0.0, started + self.interval - time.monotonic()))
 
 
-def baseline_latency(url: str, conn: psycopg.Connection, seconds: float, interval: float | None):
+def baseline_latency(
+    url: str, conn: psycopg.Connection, seconds: float, interval: float | None
+) -> list[float]:
     """Commit latency of the same 4 writers with no trigger; with ``interval``, while the views
     are refreshed on the async refresher's schedule."""
     use(conn, "none")
-    load = RefreshLoad(url, interval) if interval is not None else None
-    thread = threading.Thread(target=load.run) if load else None
-    if thread:
-        thread.start()
     writers = Writers(url, 4, seconds)
-    writers.run()
-    if load and thread:
-        load.stop.set()
-        thread.join()
+    if interval is None:
+        writers.run()
+    else:
+        load = RefreshLoad(url, interval)
+        thread = threading.Thread(target=load.run)
+        thread.start()
+        try:
+            writers.run()
+        finally:
+            load.stop.set()
+            thread.join()
     return [lat for _, lat in writers.commits]
 
 
@@ -498,7 +497,7 @@ def measure(
         conn.execute(FORCE_REFRESH)
 
     for clients in (1, 8):
-        tps = commit_latency_tps(url, conn, clients, args.seconds)
+        tps = writers_tps(url, conn, clients, args.seconds)
         back_to_size()
         table.append(
             (

@@ -109,8 +109,8 @@ def set_log(conn: psycopg.Connection, **values: Any) -> None:
 
 
 def hold_view_lock(conn: psycopg.Connection) -> None:
-    """Inside the caller's open transaction, refresh a view by hand: the transaction then holds
-    the lock every other REFRESH ... CONCURRENTLY of that view must wait for."""
+    """Inside the caller's open transaction, refresh mv_peer_mentor_stats by hand: the
+    transaction then holds the lock every other refresh of that view must wait for."""
     conn.execute(
         sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
             sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
