@@ -68,6 +68,10 @@ REFRESHED_CHANNEL: Final = "activity_stats_refreshed"
 
 TRIGGER_FUNCTION: Final = "activities_refresh_trigger"
 REFRESH_TRIGGER: Final = "activities_refresh_stats"
+#: Changes the row trigger cannot see, marked for the trailing edge: a TRUNCATE of activities,
+#: and a change to activity_types (what counts for Bufdir decides what the views hold).
+TRUNCATE_TRIGGER: Final = "activities_truncate_marks_stats"
+ACTIVITY_TYPES_TRIGGER: Final = "activity_types_mark_stats"
 LOG_GUARD_FUNCTION: Final = "stats_refresh_log_guard"
 LOG_GUARD_TRIGGER: Final = "stats_refresh_log_keep_row"
 ASSIGNMENT_GUARD_FUNCTION: Final = "coordinator_chapters_assign_slot"

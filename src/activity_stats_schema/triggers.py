@@ -1,4 +1,5 @@
-"""Triggers: the deferred refresh on activities and the guard of the refresh log's row."""
+"""Triggers: the deferred refresh on activities, the change marks the row trigger cannot
+make (TRUNCATE, activity_types), and the guards of the refresh log's row and of slots."""
 
 from alembic_utils.pg_trigger import PGTrigger
 
@@ -13,14 +14,26 @@ def declare(sql_file: str) -> PGTrigger:
 
 #: AFTER INSERT OR UPDATE OR DELETE, DEFERRABLE INITIALLY DEFERRED: refreshes at COMMIT.
 ACTIVITIES_REFRESH_STATS = declare("activities_refresh_stats_trigger.sql")
+#: AFTER TRUNCATE on activities, and AFTER UPDATE OF counts_for_bufdir, per statement: they
+#: mark the change for the trailing edge (no refresh inside the statement).
+ACTIVITIES_TRUNCATE = declare("activities_truncate_trigger.sql")
+ACTIVITY_TYPES_CHANGED = declare("activity_types_trigger.sql")
 #: BEFORE DELETE OR TRUNCATE on the refresh log: the single row stays.
 STATS_REFRESH_LOG_KEEP_ROW = declare("stats_refresh_log_keep_row_trigger.sql")
 
 #: BEFORE INSERT on coordinator_chapters: the lowest free slot, or a clear error.
 COORDINATOR_CHAPTERS_ASSIGN_SLOT = declare("coordinator_chapters_assign_slot_trigger.sql")
 
-TRIGGERS = (ACTIVITIES_REFRESH_STATS, STATS_REFRESH_LOG_KEEP_ROW, COORDINATOR_CHAPTERS_ASSIGN_SLOT)
+TRIGGERS = (
+    ACTIVITIES_REFRESH_STATS,
+    ACTIVITIES_TRUNCATE,
+    ACTIVITY_TYPES_CHANGED,
+    STATS_REFRESH_LOG_KEEP_ROW,
+    COORDINATOR_CHAPTERS_ASSIGN_SLOT,
+)
 
 assert ACTIVITIES_REFRESH_STATS.signature == names.REFRESH_TRIGGER
+assert ACTIVITIES_TRUNCATE.signature == names.TRUNCATE_TRIGGER
+assert ACTIVITY_TYPES_CHANGED.signature == names.ACTIVITY_TYPES_TRIGGER
 assert STATS_REFRESH_LOG_KEEP_ROW.signature == names.LOG_GUARD_TRIGGER
 assert COORDINATOR_CHAPTERS_ASSIGN_SLOT.signature == names.ASSIGNMENT_GUARD_TRIGGER

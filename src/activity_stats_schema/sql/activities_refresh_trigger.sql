@@ -6,6 +6,9 @@ CREATE FUNCTION {private}.{trigger_function}()
 AS $function$
 -- Fired at COMMIT by the deferred constraint trigger on activities. The trigger's WHEN clause
 -- queues one event per transaction, so this runs once, not once per row.
+-- Also fired per statement by changes the row trigger cannot see (TRUNCATE of activities, any
+-- change to activity_types). Those only mark the change: a refresh inside the statement would
+-- miss the transaction's later changes and hold the views' lock until it ends.
 -- SECURITY DEFINER: writers (e.g. Supabase's authenticated) need no privilege on the private
 -- schema or the refresh function.
 --
@@ -36,7 +39,7 @@ BEGIN
         PERFORM pg_catalog.pg_notify({changes_channel}, '');
     END IF;
     INSERT INTO {private}.{pending_changes} DEFAULT VALUES;
-    IF v_due THEN
+    IF v_due AND TG_LEVEL = 'ROW' THEN
         PERFORM {private}.{refresh_function}(false);
     END IF;
     -- Let a later statement queue again when constraints were made IMMEDIATE: its changes get
