@@ -6,7 +6,8 @@ adds 1M):
 * single-row insert transactions per second, 1 and 8 clients: trigger (window open) / none;
   and the same from pgbench (a C client: the server's own cost per commit);
 * a 10,000-row insert: trigger (window open) / none, and a straightforward per-row trigger / none;
-* commit latency p50 / p99 / max of 4 writers, sync mode and async mode (refresher running),
+* commit latency (the COMMIT statement, where the deferred trigger runs) p50 / p99 / max of 4
+  writers, sync mode and async mode (refresher running), flat out and at the steady rate,
   each against the same writers with no trigger while the views are refreshed on the same
   schedule (so the difference is the trigger's, not the refresh's CPU), and the async p99 also
   against writers with no refresh at all;
@@ -28,6 +29,7 @@ with durable commits (fsync and synchronous_commit on), as production does.
 import argparse
 import datetime as dt
 import multiprocessing
+import queue
 import re
 import statistics
 import subprocess
@@ -37,7 +39,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql
@@ -164,7 +166,7 @@ def _write(
     url: str, seconds: float, rate: float | None, salt: int, start: Any, results: Any
 ) -> None:
     """One writer process: single-row insert transactions until ``seconds`` have passed."""
-    own: list[tuple[float, float]] = []
+    own: list[Commit] = []
     with psycopg.connect(url, autocommit=True) as conn:
         start.wait()  # every writer connected: run over the same window
         stop_at = time.monotonic() + seconds
@@ -174,12 +176,23 @@ def _write(
                 # Pacing the load generator, not synchronising with the server.
                 next_at = max(next_at + 1 / rate, time.monotonic())
                 time.sleep(max(0.0, next_at - time.monotonic()))
+            began = time.perf_counter()
             with conn.transaction():
                 insert_rows(conn, 1, salt)
-                started = time.perf_counter()
-            own.append((time.time(), time.perf_counter() - started))
+                committing = time.perf_counter()
+            ended = time.perf_counter()
+            own.append(Commit(time.time(), ended - committing, ended - began))
             salt += 1
     results.put(own)
+
+
+class Commit(NamedTuple):
+    """One writer's transaction: when its COMMIT returned (epoch s), how long the COMMIT took
+    (where the deferred trigger runs) and the whole transaction (BEGIN, INSERT, COMMIT)."""
+
+    end: float
+    commit: float
+    transaction: float
 
 
 @dataclass
@@ -193,7 +206,7 @@ class Writers:
     clients: int
     seconds: float
     rate: float | None = None
-    commits: list[tuple[float, float]] = field(default_factory=list)  # (commit end, latency)
+    commits: list[Commit] = field(default_factory=list)
 
     def run(self) -> None:
         context = multiprocessing.get_context("spawn")  # the caller may be running threads
@@ -208,8 +221,18 @@ class Writers:
         ]
         for p in processes:
             p.start()
+        deadline = time.monotonic() + self.seconds + 120
         for _ in processes:
-            self.commits.extend(results.get(timeout=self.seconds + 120))  # a failed writer
+            while True:
+                try:
+                    self.commits.extend(results.get(timeout=1))
+                    break
+                except queue.Empty:
+                    failed = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+                    if failed or time.monotonic() > deadline:
+                        for p in processes:
+                            p.terminate()
+                        raise RuntimeError(f"writers failed (exit codes {failed})") from None
         for p in processes:
             p.join()
             if p.exitcode != 0:
@@ -341,13 +364,17 @@ class RefreshLoad:
                 self.stop.wait(max(0.0, started + self.interval - time.monotonic()))
 
 
-def baseline_latency(
-    url: str, conn: psycopg.Connection, seconds: float, interval: float | None
-) -> list[float]:
-    """Commit latency of the same 4 writers with no trigger; with ``interval``, while the views
-    are refreshed on the async refresher's schedule."""
+def baseline_commits(
+    url: str,
+    conn: psycopg.Connection,
+    seconds: float,
+    interval: float | None,
+    rate: float | None,
+) -> list[Commit]:
+    """The commits of the same 4 writers (same ``rate``) with no trigger; with ``interval``,
+    while the views are refreshed on the async refresher's schedule."""
     use(conn, "none")
-    writers = Writers(url, 4, seconds)
+    writers = Writers(url, 4, seconds, rate)
     if interval is None:
         writers.run()
     else:
@@ -359,7 +386,7 @@ def baseline_latency(
         finally:
             load.stop.set()
             thread.join()
-    return [lat for _, lat in writers.commits]
+    return writers.commits
 
 
 def staleness(
@@ -390,7 +417,7 @@ def staleness(
     # Let the trailing edge finish (the interval plus a refresh, bounded): until a refresh
     # started after the last commit, or no change waits (the last commit refreshed itself).
     deadline = time.monotonic() + interval + 60
-    last_commit = max(c for c, _ in writers.commits)
+    last_commit = max(c.end for c in writers.commits)
     while time.monotonic() < deadline and not any(s >= last_commit for s, _ in watcher.refreshes):
         row = conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(PENDING)).fetchone()
         if row == (False,) and watcher.refreshes and watcher.refreshes[-1][1] >= last_commit:
@@ -402,7 +429,7 @@ def staleness(
         t.join()
     never = differences(conn)
     shown = []
-    for committed, _ in writers.commits:
+    for committed in (c.end for c in writers.commits):
         ends = [end for start, end in watcher.refreshes if start >= committed]
         if not ends:
             # No refresh started after this COMMIT returned: in sync mode the commit refreshed
@@ -419,7 +446,7 @@ def staleness(
         "max": max(values),
         "never": never,
         "points": shown,
-        "commit_latency": [lat for _, lat in writers.commits],
+        "commits": writers.commits,
         "refreshes": len(watcher.refreshes),
     }
 
@@ -484,7 +511,9 @@ def measure(
     missing = size - int(current[0]) if current else size
     if missing > 0:
         insert_rows(conn, missing, salt=size)
-    conn.execute("ANALYZE")
+    # As autovacuum leaves a table in steady use; an autovacuum of the fresh rows during the
+    # first measurements would load one mode more than the other.
+    conn.execute("VACUUM ANALYZE")
     conn.execute(FORCE_REFRESH)
     label = f"N={size:,}"
     mark = conn.execute("SELECT max(id) FROM activities").fetchone()
@@ -591,54 +620,66 @@ def measure(
         )
     )
 
-    results: dict[str, dict[str, object]] = {}
-    results["quiet"] = {"commit_latency": baseline_latency(url, conn, args.seconds * 3, None)}
-    back_to_size()
-    results["none"] = {
-        "commit_latency": baseline_latency(url, conn, args.seconds * 3, args.interval)
-    }
-    back_to_size()
     loads = (("flat out", None), (f"{args.rate:g} tx/s each", args.rate))
     for load, rate in loads:
+        # Baselines for this load: no trigger, with the async refresher's refreshes (so
+        # trigger / none is the trigger's own cost), and with no refresh at all.
+        runs = {"quiet": baseline_commits(url, conn, args.seconds * 3, None, rate)}
+        back_to_size()
+        runs["none"] = baseline_commits(url, conn, args.seconds * 3, args.interval, rate)
+        back_to_size()
         for mode, async_mode in (("sync", False), ("async", True)):
             r = staleness(url, conn, async_mode, args.seconds * 3, args.interval, rate)
             back_to_size()
-            if rate is None:
-                results[mode] = r
+            runs[mode] = r["commits"]  # type: ignore[assignment]
             plots[f"{label} {mode}, {load}"] = r["points"]  # type: ignore[assignment]
             table.append(
                 (
                     f"{label} staleness {mode}, 4 writers {load} (p50 / p99 / max s; never shown)",
                     float(r["p99"]),  # type: ignore[arg-type]
                     f"{r['p50']:.2f} / {r['p99']:.2f} / {r['max']:.2f}; {r['never']};"
-                    f" {r['refreshes']} refreshes; {len(r['commit_latency'])} commits",  # type: ignore[arg-type]
+                    f" {r['refreshes']} refreshes; {len(runs[mode])} commits",
                 )
             )
-    lat: dict[str, list[float]] = {m: results[m]["commit_latency"] for m in results}  # type: ignore[misc]
-    for mode in ("sync", "async"):
-        for name, pick in (
-            ("p50", lambda v: percentile(v, 50)),
-            ("p99", lambda v: percentile(v, 99)),
-            ("max", max),
-        ):
-            ours, none = pick(lat[mode]), pick(lat["none"])
-            table.append(
-                (
-                    f"{label} commit latency {name}, {mode}: trigger / none",
-                    ours / none,
-                    f"{ours * 1000:.2f} / {none * 1000:.2f} ms",
-                )
+        table.extend(latency_rows(f"{label} {{}}, {load}", runs))
+
+
+#: Statistics of the latency rows, by name.
+STATISTICS: dict[str, Callable[[list[float]], float]] = {
+    "p50": lambda v: percentile(v, 50),
+    "p99": lambda v: percentile(v, 99),
+    "max": max,
+}
+#: What the latency rows compare: (the latency measured, the statistics shown).
+LATENCIES = (("commit", ("p50", "p99", "max")), ("transaction", ("p50", "p99")))
+
+
+def latency_rows(label: str, runs: dict[str, list[Commit]]) -> list[tuple[str, float, str]]:
+    """Trigger / none for the COMMIT (p50 / p99 / max) and the whole write transaction (p50 /
+    p99), sync and async; and the async COMMIT p99 against writers with no refresh at all: what
+    the refresh work itself (wherever it runs) costs the writers on 2 cores. ``label`` has a
+    ``{}`` for what the row measures."""
+    rows = []
+    compared = [
+        (mode, what, stat, "none")
+        for mode in ("sync", "async")
+        for what, stats in LATENCIES
+        for stat in stats
+    ]
+    compared.append(("async", "commit", "p99", "quiet"))
+    for mode, what, stat, base in compared:
+        pick = STATISTICS[stat]
+        ours = pick([getattr(c, what) for c in runs[mode]])
+        none = pick([getattr(c, what) for c in runs[base]])
+        against = "none" if base == "none" else "none, no refreshes"
+        rows.append(
+            (
+                label.format(f"{what} latency {stat}, {mode}") + f": trigger / {against}",
+                ours / none,
+                f"{ours * 1000:.2f} / {none * 1000:.2f} ms",
             )
-    # The same p99 against writers that share the machine with no refresh at all: what the
-    # refresh work itself (wherever it runs) costs the writers on 2 cores.
-    ours, quiet = percentile(lat["async"], 99), percentile(lat["quiet"], 99)
-    table.append(
-        (
-            f"{label} commit latency p99, async: trigger / none, no refreshes",
-            ours / quiet,
-            f"{ours * 1000:.2f} / {quiet * 1000:.2f} ms",
         )
-    )
+    return rows
 
 
 def plot(plots: dict[str, list[tuple[float, float]]]) -> Path | None:
