@@ -14,8 +14,8 @@ CREATE OR REPLACE FUNCTION "activity_stats"."activities_refresh_trigger"() retur
 AS $function$
 -- Fired at COMMIT by the deferred constraint trigger on activities. The trigger's WHEN clause
 -- queues one event per transaction, so this runs once, not once per row.
--- Also fired per statement by changes the row trigger cannot see (TRUNCATE of activities, any
--- change to activity_types). Those only mark the change: a refresh inside the statement would
+-- Also fired per statement by changes no row trigger sees (TRUNCATE of activities, a type's
+-- counts_for_bufdir switched). Those only mark the change: a refresh inside the statement would
 -- miss the transaction's later changes and hold the views' lock until it ends.
 -- SECURITY DEFINER: writers (e.g. Supabase's authenticated) need no privilege on the private
 -- schema or the refresh function.

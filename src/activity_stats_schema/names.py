@@ -68,8 +68,8 @@ REFRESHED_CHANNEL: Final = "activity_stats_refreshed"
 
 TRIGGER_FUNCTION: Final = "activities_refresh_trigger"
 REFRESH_TRIGGER: Final = "activities_refresh_stats"
-#: Changes the row trigger cannot see, marked for the trailing edge: a TRUNCATE of activities,
-#: and a change to activity_types (what counts for Bufdir decides what the views hold).
+#: Changes no row trigger sees, marked for the trailing edge: a TRUNCATE of activities, and a
+#: type's counts_for_bufdir switched (what counts for Bufdir decides what the views hold).
 TRUNCATE_TRIGGER: Final = "activities_truncate_marks_stats"
 ACTIVITY_TYPES_TRIGGER: Final = "activity_types_mark_stats"
 LOG_GUARD_FUNCTION: Final = "stats_refresh_log_guard"

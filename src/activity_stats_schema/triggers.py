@@ -1,5 +1,6 @@
-"""Triggers: the deferred refresh on activities, the change marks the row trigger cannot
-make (TRUNCATE, activity_types), and the guards of the refresh log's row and of slots."""
+"""Triggers: the deferred refresh on activities, the statement-level marks of changes no row
+trigger sees (TRUNCATE, a type's counts_for_bufdir), and the guards of the refresh log's row and
+of chapter slots."""
 
 from alembic_utils.pg_trigger import PGTrigger
 
