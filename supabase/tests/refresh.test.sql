@@ -3,7 +3,7 @@
 -- DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS ALL IMMEDIATE fires it where COMMIT would.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(14);
+SELECT plan(18);
 
 INSERT INTO public.chapters (id, name) VALUES (-1, 'pgtap chapter');
 INSERT INTO public.peer_mentors (id, chapter_id, display_name) VALUES (-1, -1, 'pgtap mentor');
@@ -64,10 +64,26 @@ VALUES (-1, -1, -1, '2026-06-03 11:00+02', 30);
 SET CONSTRAINTS ALL IMMEDIATE;
 SELECT is((SELECT failure_count FROM pgtap_log), 1::bigint, 'no retry inside the interval');
 
+-- (6) a type switched to not count, with a refresh due: marked for the trailing edge, not
+-- refreshed inside the statement (no row trigger on activities fires)
+UPDATE activity_stats.stats_refresh_log SET last_attempt_at = '2000-01-01';
+CREATE TEMP TABLE pgtap_before AS
+    SELECT (SELECT count(*) FROM activity_stats.stats_pending_changes) AS markers,
+           (SELECT refresh_count + failure_count FROM pgtap_log) AS attempts;
+UPDATE public.activity_types SET counts_for_bufdir = false WHERE id = -1;
+SELECT is((SELECT count(*) FROM activity_stats.stats_pending_changes),
+          (SELECT markers + 1 FROM pgtap_before), 'switching what counts leaves a marker');
+SELECT is((SELECT refresh_count + failure_count FROM pgtap_log),
+          (SELECT attempts FROM pgtap_before), 'and does not refresh inside the statement');
+
 -- The objects the refresh relies on
 SELECT has_materialized_view('activity_stats', 'mv_activity_time_series', 'mv_activity_time_series exists');
 SELECT trigger_is('public', 'activities', 'activities_refresh_stats', 'activity_stats',
                   'activities_refresh_trigger', 'the deferred trigger calls the refresh');
+SELECT trigger_is('public', 'activities', 'activities_truncate_marks_stats', 'activity_stats',
+                  'activities_refresh_trigger', 'a TRUNCATE is marked by the same function');
+SELECT trigger_is('public', 'activity_types', 'activity_types_mark_stats', 'activity_stats',
+                  'activities_refresh_trigger', 'a change to what counts is marked by the same function');
 
 SELECT * FROM finish();
 ROLLBACK;
