@@ -163,6 +163,15 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+class Commit(NamedTuple):
+    """One writer's transaction: when its COMMIT returned (epoch s), how long the COMMIT took
+    (where the deferred trigger runs) and the whole transaction (BEGIN, INSERT, COMMIT)."""
+
+    end: float
+    commit: float
+    transaction: float
+
+
 def _write(
     url: str, seconds: float, rate: float | None, salt: int, start: Any, results: Any
 ) -> None:
@@ -185,15 +194,6 @@ def _write(
             own.append(Commit(time.time(), ended - committing, ended - began))
             salt += 1
     results.put(own)
-
-
-class Commit(NamedTuple):
-    """One writer's transaction: when its COMMIT returned (epoch s), how long the COMMIT took
-    (where the deferred trigger runs) and the whole transaction (BEGIN, INSERT, COMMIT)."""
-
-    end: float
-    commit: float
-    transaction: float
 
 
 @dataclass
@@ -528,26 +528,19 @@ def measure(
         # the refreshed views' old rows are not left for an autovacuum during the next figure.
         conn.execute("VACUUM ANALYZE")
 
-    for clients in (1, 8):
-        tps = writers_tps(url, conn, clients, args.seconds)
+    def tps_row(clients: str, tps: dict[str, float]) -> None:
         back_to_size()
         table.append(
             (
-                f"{label} single-row insert TPS, {clients} client(s): trigger / none",
+                f"{label} single-row insert TPS, {clients}: trigger / none",
                 tps["ours"] / tps["none"],
                 f"{tps['ours']:.0f} / {tps['none']:.0f} tx/s",
             )
         )
 
-    tps = pgbench_tps(url, conn, args.seconds)
-    back_to_size()
-    table.append(
-        (
-            f"{label} single-row insert TPS, pgbench 1 client: trigger / none",
-            tps["ours"] / tps["none"],
-            f"{tps['ours']:.0f} / {tps['none']:.0f} tx/s",
-        )
-    )
+    for clients in (1, 8):
+        tps_row(f"{clients} client(s)", writers_tps(url, conn, clients, args.seconds))
+    tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds))
 
     bulk: dict[str, list[float]] = {"none": [], "ours": [], "per-row": []}
     for round_ in range(args.repeat):
