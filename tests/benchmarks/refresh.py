@@ -5,6 +5,12 @@ adds 1M):
 
 * single-row insert transactions per second, 1 and 8 clients: trigger (window open) / none;
   and the same from pgbench (a C client: the server's own cost per commit);
+* the floor of the mechanism, 1 client (psycopg and pgbench), each / none: "trigger, body
+  emptied" is the shipped trigger and function header (the once-per-transaction ``WHEN`` gate,
+  SECURITY DEFINER, pinned search_path) with a body that only resets the gate, which no body
+  can go below; "bare trigger" is a deferred constraint trigger with no ``WHEN`` and an empty
+  SECURITY INVOKER function (a bulk insert would call it per row), which no trigger of the
+  prescribed kind can go below;
 * a 10,000-row insert: trigger (window open) / none, and a straightforward per-row trigger / none;
 * commit latency (the COMMIT statement, where the deferred trigger runs) p50 / p99 / max of 4
   writers, sync mode and async mode (refresher running), flat out and at the steady rate,
@@ -37,7 +43,8 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -55,6 +62,12 @@ from tests.support.data import set_log
 ACTIVITIES = sql.Identifier(names.ACTIVITIES)
 OURS = sql.Identifier(names.REFRESH_TRIGGER)
 NAIVE = sql.Identifier("bench_per_row_refresh")
+#: A deferred constraint trigger with no WHEN clause and an empty function: the floor of any
+#: trigger of the prescribed kind.
+BARE = sql.Identifier("bench_bare_trigger")
+BARE_FUNCTION = sql.Identifier("bench_empty_trigger_function")
+#: The trigger each mode of ``use`` enables ("none" enables none).
+MODE_TRIGGERS = {"ours": OURS, "per-row": NAIVE, "bare": BARE}
 LOG = sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG)
 PENDING = sql.Identifier(names.PRIVATE_SCHEMA, names.PENDING_CHANGES)
 TRIGGER_FUNCTION = sql.Identifier(names.PRIVATE_SCHEMA, names.TRIGGER_FUNCTION)
@@ -134,6 +147,42 @@ def setup(conn: psycopg.Connection) -> None:
             " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {}()"
         ).format(NAIVE, ACTIVITIES, TRIGGER_FUNCTION)
     )
+    conn.execute(
+        sql.SQL(
+            "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'"
+        ).format(BARE_FUNCTION)
+    )
+    conn.execute(
+        sql.SQL(
+            "CREATE CONSTRAINT TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {}"
+            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {}()"
+        ).format(BARE, ACTIVITIES, BARE_FUNCTION)
+    )
+
+
+@contextmanager
+def trigger_body_emptied(conn: psycopg.Connection) -> Iterator[None]:
+    """The shipped trigger function with its body reduced to resetting the once-per-transaction
+    flag: same trigger and WHEN gate, same header (SECURITY DEFINER, pinned search_path), so
+    "ours" then measures what the mechanism costs before the function does any work."""
+    row = conn.execute(
+        "SELECT pg_get_functiondef(p.oid) FROM pg_proc AS p"
+        " JOIN pg_namespace AS n ON n.oid = p.pronamespace"
+        " WHERE n.nspname = %s AND p.proname = %s",
+        [names.PRIVATE_SCHEMA, names.TRIGGER_FUNCTION],
+    ).fetchone()
+    assert row, "the trigger function is missing"
+    original: str = row[0]
+    body = sql.SQL("BEGIN PERFORM pg_catalog.set_config({}, '', true); RETURN NULL; END").format(
+        sql.Literal(names.QUEUED_SETTING)
+    )
+    start, end = original.index("$function$"), original.rindex("$function$")
+    emptied = original[:start] + "$function$" + body.as_string(conn) + original[end:]
+    conn.execute(emptied.encode())  # the catalog's own text, run as it is (bytes: no parameters)
+    try:
+        yield
+    finally:
+        conn.execute(original.encode())
 
 
 def open_window(conn: psycopg.Connection) -> None:
@@ -147,8 +196,8 @@ def open_window(conn: psycopg.Connection) -> None:
 
 
 def use(conn: psycopg.Connection, mode: str) -> None:
-    for trigger, enabled in ((OURS, mode == "ours"), (NAIVE, mode == "per-row")):
-        action = sql.SQL("ENABLE" if enabled else "DISABLE")
+    for name, trigger in MODE_TRIGGERS.items():
+        action = sql.SQL("ENABLE" if mode == name else "DISABLE")
         conn.execute(sql.SQL("ALTER TABLE {} {} TRIGGER {}").format(ACTIVITIES, action, trigger))
 
 
@@ -245,11 +294,11 @@ class Writers:
 
 
 def alternate(
-    conn: psycopg.Connection, rounds: int, measure: Callable[[], float]
+    conn: psycopg.Connection, rounds: int, measure: Callable[[], float], trigger: str = "ours"
 ) -> dict[str, float]:
-    """Median of ``measure`` with no trigger and with ours, inside the window, the two modes
-    alternating so that drift on the machine hits both alike."""
-    result: dict[str, list[float]] = {"none": [], "ours": []}
+    """Median of ``measure`` with no trigger and with ``trigger`` (a mode of ``use``), inside
+    the window, the two modes alternating so that drift on the machine hits both alike."""
+    result: dict[str, list[float]] = {"none": [], trigger: []}
     for _ in range(rounds):
         for mode in result:
             use(conn, mode)
@@ -259,14 +308,19 @@ def alternate(
 
 
 def writers_tps(
-    url: str, conn: psycopg.Connection, clients: int, seconds: float, rounds: int = 2
+    url: str,
+    conn: psycopg.Connection,
+    clients: int,
+    seconds: float,
+    rounds: int = 2,
+    trigger: str = "ours",
 ) -> dict[str, float]:
     def measure() -> float:
         writers = Writers(url, clients, seconds)
         writers.run()
         return writers.tps
 
-    return alternate(conn, rounds, measure)
+    return alternate(conn, rounds, measure, trigger)
 
 
 PGBENCH_SCRIPT = """\\set m random(1, {mentors})
@@ -277,7 +331,7 @@ INSERT INTO activities (peer_mentor_id, chapter_id, activity_type_id, occurred_a
 
 
 def pgbench_tps(
-    url: str, conn: psycopg.Connection, seconds: float, rounds: int = 3
+    url: str, conn: psycopg.Connection, seconds: float, rounds: int = 3, trigger: str = "ours"
 ) -> dict[str, float]:
     """Single-row inserts from pgbench (C client, prepared statements): the server's own cost
     per commit, which a client library's overhead otherwise dilutes."""
@@ -296,7 +350,7 @@ def pgbench_tps(
             assert found, out
             return float(found.group(1))
 
-        return alternate(conn, rounds, measure)
+        return alternate(conn, rounds, measure, trigger)
 
 
 @dataclass
@@ -528,19 +582,28 @@ def measure(
         # the refreshed views' old rows are not left for an autovacuum during the next figure.
         conn.execute("VACUUM ANALYZE")
 
-    def tps_row(clients: str, tps: dict[str, float]) -> None:
+    def tps_row(clients: str, tps: dict[str, float], what: str = "trigger") -> None:
         back_to_size()
+        with_trigger = next(v for k, v in tps.items() if k != "none")
         table.append(
             (
-                f"{label} single-row insert TPS, {clients}: trigger / none",
-                tps["ours"] / tps["none"],
-                f"{tps['ours']:.0f} / {tps['none']:.0f} tx/s",
+                f"{label} single-row insert TPS, {clients}: {what} / none",
+                with_trigger / tps["none"],
+                f"{with_trigger:.0f} / {tps['none']:.0f} tx/s",
             )
         )
 
     for clients in (1, 8):
         tps_row(f"{clients} client(s)", writers_tps(url, conn, clients, args.seconds))
     tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds))
+    # The floor: what the rows above would be if the function did nothing at all.
+    with trigger_body_emptied(conn):
+        emptied = "trigger, body emptied"
+        tps_row("1 client(s)", writers_tps(url, conn, 1, args.seconds), emptied)
+        tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds), emptied)
+    bare = "bare trigger"
+    tps_row("1 client(s)", writers_tps(url, conn, 1, args.seconds, trigger="bare"), bare)
+    tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds, trigger="bare"), bare)
 
     bulk: dict[str, list[float]] = {"none": [], "ours": [], "per-row": []}
     for round_ in range(args.repeat):
