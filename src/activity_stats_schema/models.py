@@ -221,7 +221,8 @@ class StatsRefreshLog(Base):
     last_refreshed_at: Mapped[dt.datetime] = mapped_column(
         TIMESTAMPTZ, nullable=False, server_default=typed_literal(names.NEVER, "timestamptz")
     )
-    #: Start of the last attempt, successful or not; the debounce counts from here.
+    #: Where the debounce counts from: the start of the last successful refresh, or the end of
+    #: the last failed attempt (a failure that outlasts the interval is not retried at once).
     last_attempt_at: Mapped[dt.datetime] = mapped_column(
         TIMESTAMPTZ, nullable=False, server_default=typed_literal(names.NEVER, "timestamptz")
     )

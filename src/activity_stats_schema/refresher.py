@@ -4,7 +4,7 @@ Waits (LISTEN) for the first change after a refresh, then calls ``refresh_pendin
 the debounce interval allows, and again while changes keep arriving. Every committed change
 therefore reaches the views within max(debounce interval, refresh) + refresh: the refresh
 running when it committed cannot include it, and the next starts one interval after that one
-started (the debounce counts from an attempt's start). A lost connection
+started (the debounce counts from a refresh's start). A lost connection
 or a server restart is retried with back-off; after reconnecting it catches up at once (the
 work list is a table, so nothing that happened meanwhile is missed). SIGTERM stops it between
 two refreshes.

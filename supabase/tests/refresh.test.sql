@@ -3,7 +3,7 @@
 -- DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS ALL IMMEDIATE fires it where COMMIT would.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(18);
+SELECT plan(19);
 
 INSERT INTO public.chapters (id, name) VALUES (-1, 'pgtap chapter');
 INSERT INTO public.peer_mentors (id, chapter_id, display_name) VALUES (-1, -1, 'pgtap mentor');
@@ -56,6 +56,8 @@ SET CONSTRAINTS ALL IMMEDIATE;
 SELECT is((SELECT failure_count FROM pgtap_log), 1::bigint, 'the failed refresh is recorded');
 SELECT matches((SELECT last_error FROM pgtap_log), '^55000: ', 'with its SQLSTATE and message');
 SELECT is((SELECT count(*) FROM public.activities WHERE chapter_id = -1), 103::bigint, 'the insert is kept');
+SELECT is((SELECT last_attempt_at FROM pgtap_log), (SELECT last_error_at FROM pgtap_log),
+          'the debounce restarts at the failure''s end');
 
 -- (5) the failure moved the debounce forward: the next insert does not retry at once
 SET CONSTRAINTS ALL DEFERRED;

@@ -22,9 +22,10 @@ DECLARE
 BEGIN
     -- (1) Debounce, judged by the real clock. now() is the writer's transaction start: a long
     -- transaction would compare an old time, and a stamp taken from it would be in the past.
-    -- The interval counts from the start of the last attempt, so refreshes start at most once
+    -- The interval counts from the start of the last refresh, so refreshes start at most once
     -- per interval, and a change waits at most max(interval, refresh) + refresh, not
     -- interval + 2 refreshes: the time a refresh takes is not added to the wait for the next.
+    -- After a failed attempt it counts from the failure's end (see 4a).
     SELECT * INTO v_log FROM {private}.{refresh_log};
     IF NOT p_force
        AND v_log.last_attempt_at > pg_catalog.clock_timestamp() - v_log.debounce_interval THEN
@@ -76,10 +77,13 @@ BEGIN
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_state := RETURNED_SQLSTATE, v_message := MESSAGE_TEXT;
         v_finished := pg_catalog.clock_timestamp();
-        -- (4a) Record the failed attempt. It moves the debounce forward too, so a broken view
-        -- costs one failed refresh per interval, not one per insert.
+        -- (4a) Record the failed attempt. It moves the debounce forward too, from the failure's
+        -- end: a failure that outlasts the interval (a lock wait up to refresh_lock_timeout, a
+        -- refresh failing late) would otherwise be retried by the very next COMMIT, writer
+        -- after writer each paying for it. A broken view costs one failed attempt per
+        -- interval + attempt, not one per insert.
         UPDATE {private}.{refresh_log}
-           SET last_attempt_at = v_started,
+           SET last_attempt_at = v_finished,
                failure_count = failure_count + 1,
                last_error = v_state || ': ' || v_message,
                last_error_at = v_finished,
