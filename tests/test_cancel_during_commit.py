@@ -5,10 +5,8 @@ as failed and lets the COMMIT finish. (A terminated backend still loses its tran
 cannot be caught.)
 """
 
-import threading
-
 from tests.support.data import hold_view_lock, insert_activities, refresh_log, seed, set_log
-from tests.support.waiting import wait_until_waiting_on_lock
+from tests.support.waiting import BackgroundTransaction, wait_until_waiting_on_lock
 
 
 def test_cancel_during_commit_time_refresh_keeps_the_write(db):
@@ -16,25 +14,13 @@ def test_cancel_during_commit_time_refresh_keeps_the_write(db):
         data = seed(writer)
         set_log(observer, refresh_lock_timeout="5 minutes")
         pid = writer.info.backend_pid
-        outcome: dict[str, object] = {}
-
-        def commit() -> None:
-            try:
-                with writer.transaction():
-                    insert_activities(writer, data, 1)
-                outcome["committed"] = True
-            except Exception as exc:  # pragma: no cover - reported by the assertion below
-                outcome["error"] = exc
 
         with holder.transaction():
             hold_view_lock(holder)
-            thread = threading.Thread(target=commit)
-            thread.start()
+            commit = BackgroundTransaction(writer, lambda conn: insert_activities(conn, data, 1))
             wait_until_waiting_on_lock(observer, pid)  # the COMMIT is inside the refresh
             assert observer.execute("SELECT pg_cancel_backend(%s)", [pid]).fetchone() == (True,)
-            thread.join(timeout=60)
-            assert not thread.is_alive()
-        assert outcome == {"committed": True}
+            assert commit.join() == {"committed": True}
         assert observer.execute("SELECT count(*) FROM activities").fetchone() == (1,)
         log = refresh_log(observer)
         assert log["failure_count"] == 1

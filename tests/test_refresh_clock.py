@@ -8,10 +8,9 @@ waits on a lock the test holds, for as long as the server says it has waited.
 """
 
 import datetime as dt
-import threading
 
 from tests.support.data import hold_view_lock, insert_activities, refresh_log, seed, set_log
-from tests.support.waiting import wait_until_waiting_on_lock
+from tests.support.waiting import BackgroundTransaction, wait_until_waiting_on_lock
 
 
 def clock(conn) -> dt.datetime:
@@ -81,23 +80,11 @@ def test_a_refresh_that_outlasts_the_interval_leaves_the_next_one_due(db):
     with db.connect() as writer, db.connect() as holder, db.connect() as observer:
         data = seed(writer)
         set_log(observer, debounce_interval="150 milliseconds", refresh_lock_timeout="5 minutes")
-        outcome: dict[str, object] = {}
-
-        def commit() -> None:
-            try:
-                with writer.transaction():
-                    insert_activities(writer, data, 1)
-                outcome["committed"] = True
-            except Exception as exc:  # pragma: no cover - reported by the assertion below
-                outcome["error"] = exc
-
         with holder.transaction():
             hold_view_lock(holder)
-            thread = threading.Thread(target=commit)
-            thread.start()
+            commit = BackgroundTransaction(writer, lambda conn: insert_activities(conn, data, 1))
             wait_until_waiting_on_lock(observer, writer.info.backend_pid, for_at_least=0.3)
-        thread.join(timeout=60)
-        assert outcome == {"committed": True}
+        assert commit.join() == {"committed": True}
         first = refresh_log(observer)
         assert first["refresh_count"] == 1
         assert first["last_duration"] > dt.timedelta(milliseconds=150)

@@ -1,6 +1,8 @@
 """Waiting for a server-side condition, by asking the server, never by sleeping."""
 
+import threading
 import time
+from collections.abc import Callable
 
 import psycopg
 
@@ -21,3 +23,28 @@ def wait_until_waiting_on_lock(
             return
         observer.execute("SELECT pg_stat_clear_snapshot()")
     raise AssertionError(f"backend {pid} did not block on a lock within {timeout}s")
+
+
+class BackgroundTransaction:
+    """``work`` run on ``conn`` inside a transaction, in a thread: for a test that acts while
+    the COMMIT waits (its deferred refresh blocked on a lock the test holds)."""
+
+    def __init__(self, conn: psycopg.Connection, work: Callable[[psycopg.Connection], None]):
+        self.conn, self.work = conn, work
+        self.outcome: dict[str, object] = {}
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self.conn.transaction():
+                self.work(self.conn)
+            self.outcome["committed"] = True
+        except Exception as exc:  # pragma: no cover - reported by the caller's assertion
+            self.outcome["error"] = exc
+
+    def join(self, timeout: float = 60) -> dict[str, object]:
+        """Wait for the transaction to end; what happened: ``{"committed": True}`` or the error."""
+        self.thread.join(timeout=timeout)
+        assert not self.thread.is_alive(), f"the transaction did not end within {timeout}s"
+        return self.outcome
