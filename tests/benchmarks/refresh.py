@@ -57,7 +57,7 @@ from activity_stats_schema.embedded import binaries, embedded_server
 from activity_stats_schema.functions import FORCE_REFRESH
 from activity_stats_schema.migrate import upgrade
 from activity_stats_schema.refresher import Refresher
-from tests.support.data import set_log
+from tests.support.data import make_due, set_log
 
 ACTIVITIES = sql.Identifier(names.ACTIVITIES)
 OURS = sql.Identifier(names.REFRESH_TRIGGER)
@@ -126,6 +126,13 @@ def insert_rows(conn: psycopg.Connection, rows: int, salt: int = 0) -> None:
     )
 
 
+#: A deferred constraint trigger fired for every row: (trigger, table, function).
+PER_ROW_TRIGGER = sql.SQL(
+    "CREATE CONSTRAINT TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {}"
+    " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {}()"
+)
+
+
 def setup(conn: psycopg.Connection) -> None:
     conn.execute(
         "INSERT INTO chapters (name) SELECT 'chapter ' || g FROM generate_series(1, %s) g",
@@ -140,24 +147,14 @@ def setup(conn: psycopg.Connection) -> None:
         "INSERT INTO activity_types (name) SELECT 'type ' || g FROM generate_series(1, %s) g",
         [TYPES],
     )
-    # The straightforward trigger: the same function, fired for every row.
-    conn.execute(
-        sql.SQL(
-            "CREATE CONSTRAINT TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {}"
-            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {}()"
-        ).format(NAIVE, ACTIVITIES, TRIGGER_FUNCTION)
-    )
+    # The straightforward trigger: the same function, fired for every row (no WHEN gate).
+    conn.execute(PER_ROW_TRIGGER.format(NAIVE, ACTIVITIES, TRIGGER_FUNCTION))
     conn.execute(
         sql.SQL(
             "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'"
         ).format(BARE_FUNCTION)
     )
-    conn.execute(
-        sql.SQL(
-            "CREATE CONSTRAINT TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {}"
-            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {}()"
-        ).format(BARE, ACTIVITIES, BARE_FUNCTION)
-    )
+    conn.execute(PER_ROW_TRIGGER.format(BARE, ACTIVITIES, BARE_FUNCTION))
 
 
 @contextmanager
@@ -455,12 +452,8 @@ def staleness(
     """Inserts by 4 writers (paced at ``rate`` each, or flat out); the refresher runs (the
     trailing edge) in both modes."""
     use(conn, "ours")
-    set_log(
-        conn,
-        debounce_interval=dt.timedelta(seconds=interval),
-        async_refresh=async_mode,
-        last_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
-    )
+    set_log(conn, debounce_interval=dt.timedelta(seconds=interval), async_refresh=async_mode)
+    make_due(conn)
     conn.execute(FORCE_REFRESH)
     watcher = RefreshWatcher(url)
     refresher = Refresher(url)
