@@ -16,7 +16,9 @@ adds 1M):
   writers, sync mode and async mode (refresher running), flat out and at the steady rate,
   each against the same writers with no trigger while the views are refreshed on the same
   schedule (so the difference is the trigger's, not the refresh's CPU), and the async p99 also
-  against writers with no refresh at all;
+  against writers with no refresh at all, as are the two floors' COMMIT p99 under the same load.
+  Every writer first runs a few unmeasured transactions in its new session (a warm-up, in every
+  mode); the first commit of a new session (the function compiled, caches filled) is its own row;
 * both views refreshed: CONCURRENTLY / plain, and ours / the straightforward version (the
   first release's views: counting rules joined per row and sorted, no refresh settings, read
   through the narrower index it had);
@@ -73,6 +75,9 @@ PENDING = sql.Identifier(names.PRIVATE_SCHEMA, names.PENDING_CHANGES)
 TRIGGER_FUNCTION = sql.Identifier(names.PRIVATE_SCHEMA, names.TRIGGER_FUNCTION)
 CHAPTERS, MENTORS_PER_CHAPTER, TYPES = 50, 20, 5
 OUTPUT = Path("bench-output")
+#: Unmeasured transactions each writer runs first: past the function's compilation and
+#: psycopg's switch to a prepared statement (its fifth execution).
+WARM_UP = 10
 #: ``--durable``: every commit is flushed, so the trigger's cost is set against a real commit's.
 DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 
@@ -224,7 +229,19 @@ def _write(
     """One writer process: single-row insert transactions until ``seconds`` have passed."""
     own: list[Commit] = []
     with psycopg.connect(url, autocommit=True) as conn:
-        start.wait()  # every writer connected: run over the same window
+        # Warm the session up before measuring, in every mode alike: a new session's first
+        # trigger call compiles the PL/pgSQL function and fills the catalog caches (about a
+        # millisecond), a cost per connection, not per write. It is reported on its own.
+        first: Commit | None = None
+        for _ in range(WARM_UP):
+            began = time.perf_counter()
+            with conn.transaction():
+                insert_rows(conn, 1, salt)
+                committing = time.perf_counter()
+            ended = time.perf_counter()
+            first = first or Commit(time.time(), ended - committing, ended - began)
+            salt += 1
+        start.wait()  # every writer connected and warm: run over the same window
         stop_at = time.monotonic() + seconds
         next_at = time.monotonic()
         while time.monotonic() < stop_at:
@@ -239,7 +256,7 @@ def _write(
             ended = time.perf_counter()
             own.append(Commit(time.time(), ended - committing, ended - began))
             salt += 1
-    results.put(own)
+    results.put((first, own))
 
 
 @dataclass
@@ -254,6 +271,8 @@ class Writers:
     seconds: float
     rate: float | None = None
     commits: list[Commit] = field(default_factory=list)
+    #: Each writer's first transaction in its new session (a warm-up, not in ``commits``).
+    first: list[Commit] = field(default_factory=list)
 
     def run(self) -> None:
         context = multiprocessing.get_context("spawn")  # the caller may be running threads
@@ -272,7 +291,9 @@ class Writers:
         for _ in processes:
             while True:
                 try:
-                    self.commits.extend(results.get(timeout=1))
+                    first, own = results.get(timeout=1)
+                    self.first.append(first)
+                    self.commits.extend(own)
                     break
                 except queue.Empty:
                     failed = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
@@ -422,10 +443,13 @@ def baseline_commits(
     seconds: float,
     interval: float | None,
     rate: float | None,
-) -> list[Commit]:
-    """The commits of the same 4 writers (same ``rate``) with no trigger; with ``interval``,
-    while the views are refreshed on the async refresher's schedule."""
-    use(conn, "none")
+    trigger: str = "none",
+) -> Writers:
+    """The same 4 writers (same ``rate``) with no trigger (or ``trigger``, a mode of ``use``, in
+    async mode with no refresh due: the floor rows); with ``interval``, while the views are
+    refreshed on the async refresher's schedule."""
+    set_log(conn, debounce_interval=dt.timedelta(days=1), async_refresh=True)
+    use(conn, trigger)
     writers = Writers(url, 4, seconds, rate)
     if interval is None:
         writers.run()
@@ -438,7 +462,7 @@ def baseline_commits(
         finally:
             load.stop.set()
             thread.join()
-    return writers.commits
+    return writers
 
 
 def staleness(
@@ -495,6 +519,7 @@ def staleness(
         "never": never,
         "points": shown,
         "commits": writers.commits,
+        "first": writers.first,
         "refreshes": len(watcher.refreshes),
     }
 
@@ -673,17 +698,29 @@ def measure(
     )
 
     loads = (("flat out", None), (f"{args.rate:g} tx/s each", args.rate))
+    first: dict[str, list[Commit]] = {"quiet": [], "async": []}
     for load, rate in loads:
         # Baselines for this load: no trigger, with the async refresher's refreshes (so
-        # trigger / none is the trigger's own cost), and with no refresh at all.
-        runs = {"quiet": baseline_commits(url, conn, args.seconds * 3, None, rate)}
+        # trigger / none is the trigger's own cost), and with no refresh at all; and the
+        # floor of the mechanism under the same load, with no refresh.
+        seconds = args.seconds * 3 if rate is None else args.steady_seconds
+        quiet = baseline_commits(url, conn, seconds, None, rate)
+        runs = {"quiet": quiet.commits}
+        first["quiet"].extend(quiet.first)
         back_to_size()
-        runs["none"] = baseline_commits(url, conn, args.seconds * 3, args.interval, rate)
+        runs["none"] = baseline_commits(url, conn, seconds, args.interval, rate).commits
+        back_to_size()
+        runs["bare"] = baseline_commits(url, conn, seconds, None, rate, trigger="bare").commits
+        back_to_size()
+        with trigger_body_emptied(conn):
+            runs["emptied"] = baseline_commits(url, conn, seconds, None, rate, "ours").commits
         back_to_size()
         for mode, async_mode in (("sync", False), ("async", True)):
-            r = staleness(url, conn, async_mode, args.seconds * 3, args.interval, rate)
+            r = staleness(url, conn, async_mode, seconds, args.interval, rate)
             back_to_size()
             runs[mode] = r["commits"]  # type: ignore[assignment]
+            if async_mode:
+                first["async"].extend(r["first"])  # type: ignore[arg-type]
             plots[f"{label} {mode}, {load}"] = r["points"]  # type: ignore[assignment]
             table.append(
                 (
@@ -694,6 +731,15 @@ def measure(
                 )
             )
         table.extend(latency_rows(f"{label} {{}}, {load}", runs))
+    ours, none = (statistics.median(c.commit for c in first[k]) for k in ("async", "quiet"))
+    table.append(
+        (
+            f"{label} first commit of a new session (median of {len(first['async'])}):"
+            " trigger / none",
+            ours / none,
+            f"{ours * 1000:.2f} / {none * 1000:.2f} ms",
+        )
+    )
 
 
 #: Statistics of the latency rows, by name.
@@ -702,15 +748,18 @@ STATISTICS: dict[str, Callable[[list[float]], float]] = {
     "p99": lambda v: percentile(v, 99),
     "max": max,
 }
+#: The floor runs of the latency rows, by the name their row shows.
+FLOORS = {"bare": "bare trigger", "emptied": "trigger, body emptied"}
 #: What the latency rows compare: (the latency measured, the statistics shown).
 LATENCIES = (("commit", ("p50", "p99", "max")), ("transaction", ("p50", "p99")))
 
 
 def latency_rows(label: str, runs: dict[str, list[Commit]]) -> list[tuple[str, float, str]]:
     """Trigger / none for the COMMIT (p50 / p99 / max) and the whole write transaction (p50 /
-    p99), sync and async; and the async COMMIT p99 against writers with no refresh at all: what
-    the refresh work itself (wherever it runs) costs the writers on 2 cores. ``label`` has a
-    ``{}`` for what the row measures."""
+    p99), sync and async; the async COMMIT p99 against writers with no refresh at all: what
+    the refresh work itself (wherever it runs) costs the writers on 2 cores; and the floors'
+    COMMIT p99 against the same: what any trigger of the prescribed kind costs there. ``label``
+    has a ``{}`` for what the row measures."""
     rows = []
     compared = [
         (mode, what, stat, "none")
@@ -719,14 +768,16 @@ def latency_rows(label: str, runs: dict[str, list[Commit]]) -> list[tuple[str, f
         for stat in stats
     ]
     compared.append(("async", "commit", "p99", "quiet"))
+    compared.extend((floor, "commit", "p99", "quiet") for floor in FLOORS)
     for mode, what, stat, base in compared:
         pick = STATISTICS[stat]
         ours = pick([getattr(c, what) for c in runs[mode]])
         none = pick([getattr(c, what) for c in runs[base]])
         against = "none" if base == "none" else "none, no refreshes"
+        measured = f"{what} latency {stat}" + (f", {mode}" if mode not in FLOORS else "")
         rows.append(
             (
-                label.format(f"{what} latency {stat}, {mode}") + f": trigger / {against}",
+                label.format(measured) + f": {FLOORS.get(mode, 'trigger')} / {against}",
                 ours / none,
                 f"{ours * 1000:.2f} / {none * 1000:.2f} ms",
             )
@@ -784,6 +835,13 @@ def main() -> None:
         type=float,
         default=25.0,
         help="transactions per second of each of the 4 writers in the paced staleness runs",
+    )
+    parser.add_argument(
+        "--steady-seconds",
+        type=float,
+        default=20.0,
+        help="length (s) of each paced run: 2,000 commits at the default rate, so that a p99 is"
+        " not the 9th worst of 900, which moved between runs by a third",
     )
     parser.add_argument(
         "--durable",
