@@ -4,6 +4,7 @@ refresh's own NOTIFY (activity_stats_refreshed), never for time to pass."""
 import signal
 import subprocess
 import sys
+import time
 
 import psycopg
 import pytest
@@ -11,7 +12,25 @@ from psycopg import sql
 
 from activity_stats_schema import names
 from activity_stats_schema.refresher import APPLICATION_NAME
-from tests.support.data import insert_activities, seed, set_log, view_total
+from tests.support.data import hold_view_lock, insert_activities, seed, set_log, view_total
+from tests.support.waiting import (
+    BackgroundTransaction,
+    statement_start,
+    wait_until_idle_after,
+    wait_until_waiting_on_lock,
+)
+
+#: A deferred trigger that fires after ours (names sort) in the transactions that ask for it,
+#: and waits there for an advisory lock the test holds: a COMMIT held up after our trigger ran,
+#: as another deferred trigger or constraint waiting on a lock would hold it.
+HELD_COMMIT = """
+CREATE FUNCTION test_hold_commit() RETURNS trigger LANGUAGE plpgsql
+AS 'BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NULL; END';
+CREATE CONSTRAINT TRIGGER zz_hold_commit AFTER INSERT ON activities
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+WHEN (current_setting('test.hold_commit', true) = 'on')
+EXECUTE FUNCTION test_hold_commit();
+"""
 
 
 def wait_for_refresh(listener: psycopg.Connection, timeout: float = 30) -> str:
@@ -40,6 +59,16 @@ def refresher(db, listener, tmp_path):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     log.close()
+
+
+def connected_refresher_pid(conn, timeout: float = 30) -> int:
+    """The refresher's backend, once the process has connected (it starts with the test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = refresher_pid(conn)
+        if pid is not None:
+            return pid
+    raise AssertionError(f"the refresher did not connect within {timeout} s")
 
 
 def refresher_pid(conn) -> int | None:
@@ -95,3 +124,40 @@ def test_the_refresher_stops_cleanly_on_sigterm(db, listener, refresher, tmp_pat
     refresher.send_signal(signal.SIGTERM)
     assert refresher.wait(timeout=30) == 0
     assert "stopped after 1 refreshes" in (tmp_path / "refresher.log").read_text()
+
+
+def test_a_change_whose_commit_outlasts_the_refreshers_last_check_is_still_picked_up(
+    db, listener, refresher
+):
+    """Lost wake-up: a writer's trigger sees the marker of a change that the running refresh
+    has taken (so it does not NOTIFY), and its COMMIT ends only after the refresher, done with
+    that refresh, found nothing waiting. The refresher must not then sleep for POLL_SECONDS."""
+    with db.connect() as conn, db.connect() as views, db.connect() as holder, db.connect() as late:
+        data = seed(conn)
+        conn.execute(HELD_COMMIT)
+        set_log(conn, debounce_interval="1 second", async_refresh=True)
+        holder.execute("SELECT pg_advisory_lock(4242)")
+        views.execute("BEGIN")
+        hold_view_lock(views)
+        with conn.transaction():
+            insert_activities(conn, data, 1)  # marked; NOTIFY: the refresher starts a refresh
+        pid = connected_refresher_pid(conn)
+        wait_until_waiting_on_lock(conn, pid)  # the change is in its work list; it waits
+        refreshing_since = statement_start(conn, pid)
+
+        def held(c: psycopg.Connection) -> None:
+            c.execute("SET LOCAL test.hold_commit = 'on'")
+            insert_activities(c, data, 1, chapter="B")
+
+        commit = BackgroundTransaction(late, held)
+        # Its trigger has run (it saw the first change's marker: no NOTIFY); its COMMIT waits.
+        wait_until_waiting_on_lock(conn, late.info.backend_pid)
+        views.execute("ROLLBACK")
+        assert wait_for_refresh(listener) == "refreshed"  # the first change only
+        wait_until_idle_after(conn, pid, refreshing_since)  # checked again: nothing committed
+        holder.execute("SELECT pg_advisory_unlock(4242)")
+        assert commit.join() == {"committed": True}
+        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        # Well inside POLL_SECONDS (30 s), with no further write:
+        assert wait_for_refresh(listener, timeout=10) == "refreshed"
+        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2

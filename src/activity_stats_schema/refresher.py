@@ -4,10 +4,13 @@ Waits (LISTEN) for the first change after a refresh, then calls ``refresh_pendin
 the debounce interval allows, and again while changes keep arriving. Every committed change
 therefore reaches the views within max(debounce interval, refresh) + refresh: the refresh
 running when it committed cannot include it, and the next starts one interval after that one
-started (the debounce counts from a refresh's start). A lost connection
-or a server restart is retried with back-off; after reconnecting it catches up at once (the
-work list is a table, so nothing that happened meanwhile is missed). SIGTERM stops it between
-two refreshes.
+started (the debounce counts from a refresh's start). Only the first change after a refresh
+NOTIFYs; a writer whose trigger saw a change the running refresh had taken, and whose COMMIT
+ended only after the check that followed that refresh, sent none: so while transactions that
+had written were open at a check, it checks again every ``RECHECK_SECONDS`` (and at least
+every ``POLL_SECONDS`` in any case). A lost connection or a server restart is retried with
+back-off; after reconnecting it catches up at once (the work list is a table, so nothing that
+happened meanwhile is missed). SIGTERM stops it between two refreshes.
 """
 
 import logging
@@ -26,6 +29,8 @@ log = logging.getLogger("activity_stats_schema.refresher")
 APPLICATION_NAME = "activity-stats-refresher"
 #: Re-check at least this often even without a notification (a lost NOTIFY, a clock change).
 POLL_SECONDS = 30.0
+#: Check again this often while a transaction that was writing at the last check is open.
+RECHECK_SECONDS = 1.0
 #: Wake at least this often to notice a stop request.
 STOP_CHECK_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 5.0
@@ -34,6 +39,11 @@ UNTIL_DUE = sql.SQL(
     "SELECT greatest(0, extract(epoch FROM last_attempt_at + debounce_interval"
     " - clock_timestamp()))::float8 FROM {}"
 ).format(sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG))
+
+#: Whether a transaction that has written (it has an xid) is in progress now.
+WRITERS_IN_PROGRESS = sql.SQL(
+    "SELECT EXISTS (SELECT FROM pg_catalog.pg_snapshot_xip(pg_catalog.pg_current_snapshot()))"
+)
 
 
 class Refresher:
@@ -69,6 +79,9 @@ class Refresher:
     def _serve(self, conn: psycopg.Connection) -> None:
         while not self.stop.is_set():
             started = time.perf_counter()
+            # Asked before the check, so that it covers every writer the check cannot see.
+            row = conn.execute(WRITERS_IN_PROGRESS).fetchone()
+            writers_in_progress = bool(row and row[0])
             row = conn.execute(CALL_REFRESH_PENDING).fetchone()
             outcome = str(row[0]) if row else "?"
             if outcome in ("refreshed", "failed"):
@@ -76,7 +89,11 @@ class Refresher:
                 log.info("%s in %.0f ms", outcome, (time.perf_counter() - started) * 1000)
                 continue  # changes may have arrived during the refresh
             if outcome == "clean":
-                wait = POLL_SECONDS
+                # A writer NOTIFYs only when it sees no change waiting. One whose trigger saw a
+                # change that the refresh just done had taken, and whose COMMIT ends after this
+                # check, has neither notified nor been seen: it was in progress at this check.
+                # So while writers were, look again soon instead of waiting for a NOTIFY.
+                wait = RECHECK_SECONDS if writers_in_progress else POLL_SECONDS
             elif outcome == "debounced":
                 due = conn.execute(UNTIL_DUE).fetchone()
                 wait = float(due[0]) if due else 0.0

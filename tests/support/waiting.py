@@ -1,5 +1,6 @@
 """Waiting for a server-side condition, by asking the server, never by sleeping."""
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,33 @@ def wait_until_waiting_on_lock(
             return
         observer.execute("SELECT pg_stat_clear_snapshot()")
     raise AssertionError(f"backend {pid} did not block on a lock within {timeout}s")
+
+
+def statement_start(observer: psycopg.Connection, pid: int) -> dt.datetime:
+    """When backend ``pid`` started its current (or last) statement, by the server's clock."""
+    row = observer.execute(
+        "SELECT query_start FROM pg_stat_activity WHERE pid = %s", [pid]
+    ).fetchone()
+    assert row is not None and row[0] is not None, f"backend {pid} has run no statement"
+    observer.execute("SELECT pg_stat_clear_snapshot()")
+    return row[0]  # type: ignore[no-any-return]
+
+
+def wait_until_idle_after(
+    observer: psycopg.Connection, pid: int, started_after: dt.datetime, timeout: float = 30
+) -> None:
+    """Return once backend ``pid`` is idle after a statement it started later than
+    ``started_after`` (see ``statement_start``); fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = observer.execute(
+            "SELECT state = 'idle' AND query_start > %s FROM pg_stat_activity WHERE pid = %s",
+            [started_after, pid],
+        ).fetchone()
+        if row is not None and row[0]:
+            return
+        observer.execute("SELECT pg_stat_clear_snapshot()")
+    raise AssertionError(f"backend {pid} ran no further statement within {timeout}s")
 
 
 class BackgroundTransaction:
