@@ -154,7 +154,8 @@ def test_a_change_whose_commit_outlasts_the_refreshers_last_check_is_still_picke
         wait_until_waiting_on_lock(conn, late.info.backend_pid)
         views.execute("ROLLBACK")
         assert wait_for_refresh(listener) == "refreshed"  # the first change only
-        wait_until_idle_after(conn, pid, refreshing_since)  # checked again: nothing committed
+        # It has checked again, and found nothing committed:
+        wait_until_idle_after(conn, pid, refreshing_since, names.REFRESH_PENDING_FUNCTION)
         holder.execute("SELECT pg_advisory_unlock(4242)")
         assert commit.join() == {"committed": True}
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1

@@ -37,20 +37,26 @@ def statement_start(observer: psycopg.Connection, pid: int) -> dt.datetime:
 
 
 def wait_until_idle_after(
-    observer: psycopg.Connection, pid: int, started_after: dt.datetime, timeout: float = 30
+    observer: psycopg.Connection,
+    pid: int,
+    started_after: dt.datetime,
+    naming: str,
+    timeout: float = 30,
 ) -> None:
-    """Return once backend ``pid`` is idle after a statement it started later than
-    ``started_after`` (see ``statement_start``); fail after ``timeout``."""
+    """Return once backend ``pid`` is idle after a statement whose text contains ``naming``
+    and that it started later than ``started_after`` (see ``statement_start``); fail after
+    ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         row = observer.execute(
-            "SELECT state = 'idle' AND query_start > %s FROM pg_stat_activity WHERE pid = %s",
-            [started_after, pid],
+            "SELECT state = 'idle' AND query_start > %s AND strpos(query, %s) > 0"
+            " FROM pg_stat_activity WHERE pid = %s",
+            [started_after, naming, pid],
         ).fetchone()
         if row is not None and row[0]:
             return
         observer.execute("SELECT pg_stat_clear_snapshot()")
-    raise AssertionError(f"backend {pid} ran no further statement within {timeout}s")
+    raise AssertionError(f"backend {pid} ran no further {naming} within {timeout}s")
 
 
 class BackgroundTransaction:
