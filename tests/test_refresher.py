@@ -4,7 +4,6 @@ refresh's own NOTIFY (activity_stats_refreshed), never for time to pass."""
 import signal
 import subprocess
 import sys
-import time
 
 import psycopg
 import pytest
@@ -16,6 +15,7 @@ from tests.support.data import hold_view_lock, insert_activities, seed, set_log,
 from tests.support.waiting import (
     BackgroundTransaction,
     statement_start,
+    wait_for,
     wait_until_idle_after,
     wait_until_waiting_on_lock,
 )
@@ -61,22 +61,26 @@ def refresher(db, listener, tmp_path):
     log.close()
 
 
+#: The refresher's backend in the test's database.
+REFRESHER_BACKEND = (
+    "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()"
+)
+
+
 def connected_refresher_pid(conn, timeout: float = 30) -> int:
     """The refresher's backend, once the process has connected (it starts with the test)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pid = refresher_pid(conn)
-        if pid is not None:
-            return pid
-    raise AssertionError(f"the refresher did not connect within {timeout} s")
+    row = wait_for(
+        conn,
+        REFRESHER_BACKEND,
+        [APPLICATION_NAME],
+        timeout,
+        f"the refresher did not connect within {timeout} s",
+    )
+    return int(row[0])
 
 
 def refresher_pid(conn) -> int | None:
-    row = conn.execute(
-        "SELECT pid FROM pg_stat_activity"
-        " WHERE application_name = %s AND datname = current_database()",
-        [APPLICATION_NAME],
-    ).fetchone()
+    row = conn.execute(REFRESHER_BACKEND, [APPLICATION_NAME]).fetchone()
     return None if row is None else int(row[0])
 
 

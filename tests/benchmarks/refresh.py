@@ -229,18 +229,22 @@ def _write(
     """One writer process: single-row insert transactions until ``seconds`` have passed."""
     own: list[Commit] = []
     with psycopg.connect(url, autocommit=True) as conn:
-        # Warm the session up before measuring, in every mode alike: a new session's first
-        # trigger call compiles the PL/pgSQL function and fills the catalog caches (about a
-        # millisecond), a cost per connection, not per write. It is reported on its own.
-        first: Commit | None = None
-        for _ in range(WARM_UP):
+
+        def transaction(salt: int) -> Commit:
             began = time.perf_counter()
             with conn.transaction():
                 insert_rows(conn, 1, salt)
                 committing = time.perf_counter()
             ended = time.perf_counter()
-            first = first or Commit(time.time(), ended - committing, ended - began)
-            salt += 1
+            return Commit(time.time(), ended - committing, ended - began)
+
+        # Warm the session up before measuring, in every mode alike: a new session's first
+        # trigger call compiles the PL/pgSQL function and fills the catalog caches (about a
+        # millisecond), a cost per connection, not per write. It is reported on its own.
+        first = transaction(salt)
+        for warm in range(1, WARM_UP):
+            transaction(salt + warm)
+        salt += WARM_UP
         start.wait()  # every writer connected and warm: run over the same window
         stop_at = time.monotonic() + seconds
         next_at = time.monotonic()
@@ -249,12 +253,7 @@ def _write(
                 # Pacing the load generator, not synchronising with the server.
                 next_at = max(next_at + 1 / rate, time.monotonic())
                 time.sleep(max(0.0, next_at - time.monotonic()))
-            began = time.perf_counter()
-            with conn.transaction():
-                insert_rows(conn, 1, salt)
-                committing = time.perf_counter()
-            ended = time.perf_counter()
-            own.append(Commit(time.time(), ended - committing, ended - began))
+            own.append(transaction(salt))
             salt += 1
     results.put((first, own))
 

@@ -4,8 +4,23 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
+
+
+def wait_for(
+    observer: psycopg.Connection, query: str, params: list[Any], timeout: float, failure: str
+) -> tuple[Any, ...]:
+    """Run ``query`` until its first row's first column is true (or a value), and return that
+    row; fail with ``failure`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = observer.execute(query, params).fetchone()
+        if row is not None and row[0]:
+            return tuple(row)
+        observer.execute("SELECT pg_stat_clear_snapshot()")
+    raise AssertionError(failure)
 
 
 def wait_until_waiting_on_lock(
@@ -13,17 +28,15 @@ def wait_until_waiting_on_lock(
 ) -> None:
     """Return once backend ``pid`` is blocked on a heavyweight lock, in a statement that has run
     for at least ``for_at_least`` seconds (by the server's clock); fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        row = observer.execute(
-            "SELECT wait_event_type, clock_timestamp() - query_start >= make_interval(secs => %s)"
-            " FROM pg_stat_activity WHERE pid = %s",
-            [for_at_least, pid],
-        ).fetchone()
-        if row is not None and row[0] == "Lock" and row[1]:
-            return
-        observer.execute("SELECT pg_stat_clear_snapshot()")
-    raise AssertionError(f"backend {pid} did not block on a lock within {timeout}s")
+    wait_for(
+        observer,
+        "SELECT wait_event_type = 'Lock'"
+        " AND clock_timestamp() - query_start >= make_interval(secs => %s)"
+        " FROM pg_stat_activity WHERE pid = %s",
+        [for_at_least, pid],
+        timeout,
+        f"backend {pid} did not block on a lock within {timeout}s",
+    )
 
 
 def statement_start(observer: psycopg.Connection, pid: int) -> dt.datetime:
@@ -46,17 +59,14 @@ def wait_until_idle_after(
     """Return once backend ``pid`` is idle after a statement whose text contains ``naming``
     and that it started later than ``started_after`` (see ``statement_start``); fail after
     ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        row = observer.execute(
-            "SELECT state = 'idle' AND query_start > %s AND strpos(query, %s) > 0"
-            " FROM pg_stat_activity WHERE pid = %s",
-            [started_after, naming, pid],
-        ).fetchone()
-        if row is not None and row[0]:
-            return
-        observer.execute("SELECT pg_stat_clear_snapshot()")
-    raise AssertionError(f"backend {pid} ran no further {naming} within {timeout}s")
+    wait_for(
+        observer,
+        "SELECT state = 'idle' AND query_start > %s AND strpos(query, %s) > 0"
+        " FROM pg_stat_activity WHERE pid = %s",
+        [started_after, naming, pid],
+        timeout,
+        f"backend {pid} ran no further {naming} within {timeout}s",
+    )
 
 
 class BackgroundTransaction:
