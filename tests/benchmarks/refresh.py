@@ -4,7 +4,9 @@ On one embedded throwaway server, for each size N of ``activities`` (10k and 100
 adds 1M):
 
 * single-row insert transactions per second, 1 and 8 clients: trigger (window open) / none;
-  and the same from pgbench (a C client: the server's own cost per commit);
+  the same as PostgREST requests of signed-in peer mentors (``SET LOCAL ROLE authenticated``,
+  the JWT claims, ``INSERT … RETURNING`` under the row-level policies: the path a Supabase
+  client's writes take); and from pgbench (a C client: the server's own cost per commit);
 * the floor of the mechanism, 1 client (psycopg and pgbench), each / none: "trigger, body
   emptied" is the shipped trigger and function header (the once-per-transaction ``WHEN`` gate,
   SECURITY DEFINER, pinned search_path) with a body that only resets the gate, which no body
@@ -118,6 +120,20 @@ FROM generate_series(1, %(rows)s) AS g,
 """
 
 
+#: One activity as a Supabase client writes it: through PostgREST, as ``authenticated``, under
+#: the insert policy (``registered_by`` is the caller, the mentor their own).
+API_INSERT = """
+INSERT INTO activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at,
+                        duration_minutes, registered_by)
+VALUES (%(mentor)s, %(chapter)s, 1 + %(salt)s %% %(types)s,
+        timestamptz '2025-01-01' + (%(salt)s::bigint * 7919 %% 1051200) * interval '1 minute',
+        30, %(user)s)
+RETURNING id
+"""
+#: The peer mentors that sign in (``setup`` gives every one a user id).
+SIGNED_IN_MENTORS = "SELECT id, chapter_id, user_id FROM peer_mentors WHERE user_id IS NOT NULL"
+
+
 def insert_rows(conn: psycopg.Connection, rows: int, salt: int = 0) -> None:
     conn.execute(
         INSERT,
@@ -152,6 +168,8 @@ def setup(conn: psycopg.Connection) -> None:
         "INSERT INTO activity_types (name) SELECT 'type ' || g FROM generate_series(1, %s) g",
         [TYPES],
     )
+    # Signed-in peer mentors, for the writers that go through the API's path.
+    conn.execute("UPDATE peer_mentors SET user_id = gen_random_uuid()")
     # The straightforward trigger: the same function, fired for every row (no WHEN gate).
     conn.execute(PER_ROW_TRIGGER.format(NAIVE, ACTIVITIES, TRIGGER_FUNCTION))
     conn.execute(
@@ -224,17 +242,32 @@ class Commit(NamedTuple):
 
 
 def _write(
-    url: str, seconds: float, rate: float | None, salt: int, start: Any, results: Any
+    url: str,
+    seconds: float,
+    rate: float | None,
+    salt: int,
+    api: bool,
+    start: Any,
+    results: Any,
 ) -> None:
-    """One writer process: single-row insert transactions until ``seconds`` have passed."""
+    """One writer process: single-row insert transactions until ``seconds`` have passed; with
+    ``api``, each as one PostgREST request of a signed-in peer mentor."""
     own: list[Commit] = []
     with psycopg.connect(url, autocommit=True) as conn:
+        mentors = conn.execute(SIGNED_IN_MENTORS).fetchall()
 
         def transaction(salt: int) -> Commit:
             began = time.perf_counter()
-            with conn.transaction():
-                insert_rows(conn, 1, salt)
-                committing = time.perf_counter()
+            if api:
+                mentor, chapter, user = mentors[salt % len(mentors)]
+                with emulation.as_api_user(conn, "authenticated", user):
+                    parameters = {"mentor": mentor, "chapter": chapter, "user": user}
+                    conn.execute(API_INSERT, {**parameters, "salt": salt, "types": TYPES})
+                    committing = time.perf_counter()
+            else:
+                with conn.transaction():
+                    insert_rows(conn, 1, salt)
+                    committing = time.perf_counter()
             ended = time.perf_counter()
             return Commit(time.time(), ended - committing, ended - began)
 
@@ -269,6 +302,9 @@ class Writers:
     clients: int
     seconds: float
     rate: float | None = None
+    #: Each transaction as a PostgREST request (``SET LOCAL ROLE authenticated``, the JWT
+    #: claims, an ``INSERT … RETURNING`` under the row-level policies), not as the owner.
+    api: bool = False
     commits: list[Commit] = field(default_factory=list)
     #: Each writer's first transaction in its new session (a warm-up, not in ``commits``).
     first: list[Commit] = field(default_factory=list)
@@ -280,7 +316,7 @@ class Writers:
         processes = [
             context.Process(
                 target=_write,
-                args=(self.url, self.seconds, self.rate, i * 100_000, start, results),
+                args=(self.url, self.seconds, self.rate, i * 100_000, self.api, start, results),
             )
             for i in range(self.clients)
         ]
@@ -331,9 +367,10 @@ def writers_tps(
     seconds: float,
     rounds: int = 2,
     trigger: str = "ours",
+    api: bool = False,
 ) -> dict[str, float]:
     def measure() -> float:
-        writers = Writers(url, clients, seconds)
+        writers = Writers(url, clients, seconds, api=api)
         writers.run()
         return writers.tps
 
@@ -612,6 +649,10 @@ def measure(
 
     for clients in (1, 8):
         tps_row(f"{clients} client(s)", writers_tps(url, conn, clients, args.seconds))
+    # The path a Supabase client's writes take: the same trigger against a dearer transaction.
+    for clients in (1, 8):
+        api = writers_tps(url, conn, clients, args.seconds, api=True)
+        tps_row(f"{clients} client(s), as PostgREST requests", api)
     tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds))
     # The floor: what the rows above would be if the function did nothing at all.
     with trigger_body_emptied(conn):
