@@ -260,7 +260,7 @@ def _write(
             began = time.perf_counter()
             if api:
                 mentor, chapter, user = mentors[salt % len(mentors)]
-                with emulation.as_api_user(conn, "authenticated", user):
+                with emulation.as_api_user(conn, names.AUTHENTICATED_ROLE, user):
                     parameters = {"mentor": mentor, "chapter": chapter, "user": user}
                     conn.execute(API_INSERT, {**parameters, "salt": salt, "types": TYPES})
                     committing = time.perf_counter()
