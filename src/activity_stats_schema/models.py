@@ -148,15 +148,19 @@ Index(None, Activity.registered_by)
 #: earliest registration first), with every column the views read. A refresh then reads this
 #: index alone, already in order: no sort of the table and no heap visit (an index-only scan;
 #: measured at 1M rows on PostgreSQL 17, 2.5 s -> 0.43 s for the counting step of each view).
-#: It also serves the mentor's activities by type and time, which the narrower index it
-#: replaces was for. The expression must stay identical to the view's (tested).
+#: The last key is the reporting day the time series groups by: read from the index, it is not
+#: computed per row at each refresh (1M rows, PostgreSQL 17: the time series' query 1.05-1.17 s
+#: -> 0.73-0.82 s, both views refreshed 1.96-2.02 s -> 1.72-1.81 s). It follows the rules' keys,
+#: so it changes neither the order nor what the index serves: the mentor's activities by type
+#: and time. Both expressions must stay identical to the view's (tested).
 Index(
-    f"{names.ACTIVITIES}_counting_order_idx",
+    names.COUNTING_INDEX,
     Activity.peer_mentor_id,
     Activity.activity_type_id,
     text(render_template("date_trunc('minute', (occurred_at AT TIME ZONE {dedup_time_zone}))")),
     Activity.created_at,
     Activity.id,
+    text(render_template("((occurred_at AT TIME ZONE {reporting_time_zone})::date)")),
     postgresql_include=["chapter_id", "occurred_at", "duration_minutes"],
 )
 

@@ -11,11 +11,12 @@ PUBLIC_SCHEMA: Final = "public"
 #: Schema for everything the API must never reach: views, refresh log, refresh function.
 PRIVATE_SCHEMA: Final = "activity_stats"
 
-#: Calendar in which days and months are counted, whatever the session's TimeZone.
+#: Calendar in which days and months are counted, whatever the session's TimeZone. A named
+#: zone makes the day an immutable expression, which the counting index holds.
 REPORTING_TIME_ZONE: Final = "Europe/Oslo"
 #: Zone in which occurred_at is truncated to the minute to find duplicate registrations: a
 #: fixed zone keeps the rule independent of the session, and makes it an immutable expression
-#: that an index can hold (activities_counting_order_idx) on every major.
+#: that an index can hold (COUNTING_INDEX) on every major.
 DUPLICATE_MINUTE_TIME_ZONE: Final = "UTC"
 
 # Tables
@@ -43,6 +44,8 @@ MAX_CHAPTERS_PER_COORDINATOR: Final = 5
 
 # Counting rules and the views that read through them
 COUNTABLE_ACTIVITIES: Final = "countable_activities"
+#: The index on activities that the counting rules read alone, in their own order.
+COUNTING_INDEX: Final = "activities_counting_rules_idx"
 MV_PEER_MENTOR_STATS: Final = "mv_peer_mentor_stats"
 MV_ACTIVITY_TIME_SERIES: Final = "mv_activity_time_series"
 MATERIALIZED_VIEWS: Final = (MV_PEER_MENTOR_STATS, MV_ACTIVITY_TIME_SERIES)

@@ -581,10 +581,10 @@ def refresh_ours(conn: psycopg.Connection) -> float:
 
 def refresh_straightforward(conn: psycopg.Connection) -> float:
     """Both views as the first release refreshed them: the straightforward objects above, with
-    the counting-order index out of reach (dropped inside a transaction that is rolled back)."""
+    the counting index out of reach (dropped inside a transaction that is rolled back)."""
 
     with conn.transaction(force_rollback=True):
-        conn.execute("DROP INDEX activities_counting_order_idx")
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(names.COUNTING_INDEX)))
         started = time.perf_counter()
         for view in ("bench_mv_peer_mentor_stats", "bench_mv_activity_time_series"):
             conn.execute(

@@ -9,9 +9,10 @@
 -- The minute is taken of the UTC wall time (AT TIME ZONE, then date_trunc on a timestamp): both
 -- functions are IMMUTABLE on every supported major, so the index below can hold the expression
 -- (3-argument date_trunc is only IMMUTABLE from PostgreSQL 16).
--- The ORDER BY is the key of activities_counting_order_idx, which also holds every column read
--- here: the refresh reads that index in order (no sort, no heap). The counting types are an
--- array computed once per query (an InitPlan), not a join evaluated per row.
+-- The ORDER BY is the key of activities_counting_rules_idx, which also holds every column read
+-- here and local_day (its last key, the same expression): the refresh reads that index in order
+-- (no sort, no heap, no time zone conversion per row). The counting types are an array computed
+-- once per query (an InitPlan), not a join evaluated per row.
 SELECT DISTINCT ON (a.peer_mentor_id, a.activity_type_id,
                     date_trunc('minute', (a.occurred_at AT TIME ZONE {dedup_time_zone})))
     a.id,
