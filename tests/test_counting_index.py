@@ -55,7 +55,7 @@ def test_the_counting_rules_read_the_counting_index_without_sorting_activities(d
             n
             for n in found
             if n["Node Type"] in ("Sort", "Incremental Sort")
-            and any(c.get("Relation Name") == "activities" for c in nodes(n))
+            and any(c.get("Relation Name") == names.ACTIVITIES for c in nodes(n))
             and not any(c["Node Type"] in ("Aggregate", "Unique") for c in nodes(n))
         ]
         assert sorts_below_dedup == []

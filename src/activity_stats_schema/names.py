@@ -11,8 +11,8 @@ PUBLIC_SCHEMA: Final = "public"
 #: Schema for everything the API must never reach: views, refresh log, refresh function.
 PRIVATE_SCHEMA: Final = "activity_stats"
 
-#: Calendar in which days and months are counted, whatever the session's TimeZone. A named
-#: zone makes the day an immutable expression, which the counting index holds.
+#: Calendar in which days and months are counted, whatever the session's TimeZone. A fixed zone
+#: (not the session's) makes the day an immutable expression, which the counting index holds.
 REPORTING_TIME_ZONE: Final = "Europe/Oslo"
 #: Zone in which occurred_at is truncated to the minute to find duplicate registrations: a
 #: fixed zone keeps the rule independent of the session, and makes it an immutable expression
