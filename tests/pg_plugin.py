@@ -37,8 +37,11 @@ class Cluster:
     _counter: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1))
     created: list[str] = field(default_factory=list)
 
-    def url(self, dbname: str) -> str:
-        return make_url(self.admin_url).set(database=dbname).render_as_string(hide_password=False)
+    def url(self, dbname: str, login: "Login | None" = None) -> str:
+        url = make_url(self.admin_url).set(database=dbname)
+        if login is not None:
+            url = url.set(username=login.user, password=login.password)
+        return url.render_as_string(hide_password=False)
 
     def admin(self) -> psycopg.Connection:
         return psycopg.connect(self.admin_url, autocommit=True)
@@ -51,11 +54,15 @@ class Cluster:
         assert row is not None
         return row[0], row[1]
 
-    def create_database(self, template: str | None = None, name: str | None = None) -> str:
+    def create_database(
+        self, template: str | None = None, name: str | None = None, owner: str | None = None
+    ) -> str:
         name = name or f"{self.prefix}_{next(self._counter)}"
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        if owner:
+            statement += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
         with self.admin() as conn:
             conn.execute(statement)
         self.created.append(name)
@@ -70,6 +77,14 @@ class Cluster:
             self.created.remove(name)
 
 
+@dataclass(frozen=True)
+class Login:
+    """A role the tests log in as instead of the server's superuser."""
+
+    user: str
+    password: str
+
+
 @dataclass
 class Templates:
     bootstrap: str
@@ -82,10 +97,11 @@ class Database:
 
     cluster: Cluster
     name: str
+    login: Login | None = None  # None: the superuser
 
     @property
     def url(self) -> str:
-        return self.cluster.url(self.name)
+        return self.cluster.url(self.name, self.login)
 
     def connect(self, **kwargs: object) -> psycopg.Connection:
         """A connection in autocommit: ``with conn.transaction()`` is one BEGIN ... COMMIT."""
@@ -151,10 +167,13 @@ def templates(cluster: Cluster) -> Iterator[Templates]:
     yield Templates(bootstrap=bootstrap, head=head)
 
 
-def _database(cluster: Cluster, template: str) -> Iterator[Database]:
-    name = cluster.create_database(template=template)
+def database_from(
+    cluster: Cluster, template: str, login: Login | None = None
+) -> Iterator[Database]:
+    """A fresh copy of ``template`` (owned by ``login``'s role if given), dropped afterwards."""
+    name = cluster.create_database(template=template, owner=login.user if login else None)
     try:
-        yield Database(cluster, name)
+        yield Database(cluster, name, login)
     finally:
         cluster.drop_database(name)
 
@@ -162,10 +181,10 @@ def _database(cluster: Cluster, template: str) -> Iterator[Database]:
 @pytest.fixture
 def db(cluster: Cluster, templates: Templates) -> Iterator[Database]:
     """A database at the head revision, with the Supabase emulation."""
-    yield from _database(cluster, templates.head)
+    yield from database_from(cluster, templates.head)
 
 
 @pytest.fixture
 def empty_db(cluster: Cluster, templates: Templates) -> Iterator[Database]:
     """A database with the Supabase emulation and nothing of the library."""
-    yield from _database(cluster, templates.bootstrap)
+    yield from database_from(cluster, templates.bootstrap)

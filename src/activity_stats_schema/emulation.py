@@ -3,6 +3,7 @@
 The migrations assume Supabase's roles (``anon``, ``authenticated``, ``service_role``) and
 ``auth.uid()``. The demo, the tests and the benchmark create them here with :func:`bootstrap`;
 the migrations never do, so they run unchanged on a real Supabase project.
+:func:`create_migrating_role` makes a role like the one Supabase migrates as (not a superuser);
 :func:`as_api_user` acts as PostgREST does for one request.
 """
 
@@ -14,12 +15,42 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
-from activity_stats_schema.sqlfiles import load
+from activity_stats_schema import names
+from activity_stats_schema.sqlfiles import render
 
 
-def bootstrap(conn: psycopg.Connection) -> None:
-    """Create Supabase's roles, ``auth`` schema and default privileges (idempotent)."""
-    conn.execute(load("supabase_emulation.sql"))
+def bootstrap(conn: psycopg.Connection, migrating_role: str | None = None) -> None:
+    """Create Supabase's roles, ``auth`` schema and default privileges (idempotent).
+
+    The default privileges are those of ``migrating_role``, the role that will run the
+    migrations (the connected role when not given): on Supabase they are set for the role that
+    creates the schema's objects, and only that role's objects get them.
+    """
+    role = sql.Identifier(migrating_role) if migrating_role else sql.SQL("CURRENT_USER")
+    conn.execute(render("supabase_emulation.sql", migrating_role=role))
+    if migrating_role:
+        # It may act as the API roles (SET ROLE authenticated to try a policy, say). Not for the
+        # connected role: PostgreSQL 16+ refuses any membership to the bootstrap superuser.
+        conn.execute(
+            sql.SQL("GRANT {} TO {}").format(
+                sql.SQL(", ").join(map(sql.Identifier, names.API_ROLES)), role
+            )
+        )
+
+
+def create_migrating_role(conn: psycopg.Connection, name: str, password: str) -> None:
+    """Create a role shaped like the one Supabase runs migrations as: not a superuser.
+
+    The embedded server's ``postgres`` is a superuser; Supabase's is not, and a superuser owner
+    would hide a migration or a SECURITY DEFINER function that needs more than a project has.
+    """
+    conn.execute(
+        render(
+            "supabase_migrating_role.sql",
+            migrating_role=sql.Identifier(name),
+            password=sql.Literal(password),
+        )
+    )
 
 
 @contextmanager

@@ -48,6 +48,9 @@ GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
 
 -- Supabase's default privileges: everything the migrating role creates in public is granted
 -- to the API roles; row-level security is what keeps data apart.
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE {migrating_role} IN SCHEMA public
+    GRANT ALL ON TABLES TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE {migrating_role} IN SCHEMA public
+    GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE {migrating_role} IN SCHEMA public
+    GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
