@@ -1,12 +1,14 @@
 """The main job, end to end, on an embedded throwaway PostgreSQL (``nox -s demo``).
 
-Applies the migrations, inserts a single activity, a rapid second one and a 100-row proxy bulk,
-shows what the deferred refresh did (refresh log, view rows, commit timings), prints the upgrade
-SQL a reviewer would read, downgrades to base, confirms nothing is left, and stops the server.
+Applies the migrations as a role that is not a superuser (as Supabase's ``postgres`` is), inserts
+a single activity, a rapid second one and a 100-row proxy bulk, shows what the deferred refresh
+did (refresh log, view rows, commit timings), prints the upgrade SQL a reviewer would read,
+downgrades to base, confirms nothing is left, and stops the server.
 """
 
 import argparse
 import datetime as dt
+import secrets
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +23,8 @@ from activity_stats_schema.cli import main as cli
 from activity_stats_schema.embedded import embedded_server
 from activity_stats_schema.migrate import downgrade, offline_sql, upgrade
 
+#: The role that migrates and owns the schema, shaped like Supabase's ``postgres``.
+DEMO_OWNER = "project_owner"
 #: Short for the demo so the bulk insert lands after the window; the shipped default is 10 s.
 DEMO_DEBOUNCE = dt.timedelta(seconds=2)
 LOG = sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG)
@@ -91,10 +95,19 @@ def run(print_sql: bool = True) -> None:
         heading(f"embedded PostgreSQL {server.server_version()} on port {server.port}")
         dbname = "activity_stats_demo"
         with server.connect(autocommit=True) as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-        url = server.url(dbname)
+            # As on Supabase, a role that is not a superuser migrates and owns the schema.
+            emulation.create_migrating_role(admin, DEMO_OWNER, secrets.token_urlsafe(16))
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(dbname), sql.Identifier(DEMO_OWNER)
+                )
+            )
+        with psycopg.connect(server.url(dbname), autocommit=True) as conn:
+            # Supabase's roles, auth.uid() and default privileges; not part of the migrations.
+            emulation.bootstrap(conn, migrating_role=DEMO_OWNER)
+        url = server.url(dbname, user=DEMO_OWNER)  # the embedded server trusts local logins
+        print(f"migrating and writing as {DEMO_OWNER}, not a superuser, as on Supabase")
         with psycopg.connect(url, autocommit=True) as conn:
-            emulation.bootstrap(conn)  # Supabase's roles and auth.uid(); not part of migrations
             with timed("upgrade head", timings):
                 upgrade(url)
             print(f"migrations applied in {timings['upgrade head']:.0f} ms")
