@@ -14,6 +14,7 @@ fixtures they need, so pytest collects them here, where ``templates``, ``db`` an
 are the ones this module defines.
 """
 
+import importlib
 import secrets
 from collections.abc import Iterator
 from types import ModuleType
@@ -24,37 +25,26 @@ from psycopg import sql
 
 from activity_stats_schema import names
 from activity_stats_schema.migrate import upgrade
-from tests import (
-    test_async_mode,
-    test_bulk_insert,
-    test_catalog_security,
-    test_changes_the_row_trigger_cannot_see,
-    test_chapter_access,
-    test_fallback_views,
-    test_migrations,
-    test_refresh_cases,
-    test_refresh_security,
-    test_refresher,
-    test_trailing_edge,
-    test_view_mode_switch,
-)
 from tests.pg_plugin import Cluster, Database, Login, Templates, database_from
 from tests.support import supabase
 
 #: Every test of these modules runs again here, under the migrating role.
-AGAIN: tuple[ModuleType, ...] = (
-    test_async_mode,
-    test_bulk_insert,
-    test_catalog_security,
-    test_changes_the_row_trigger_cannot_see,
-    test_chapter_access,
-    test_fallback_views,
-    test_migrations,
-    test_refresh_cases,
-    test_refresh_security,
-    test_refresher,
-    test_trailing_edge,
-    test_view_mode_switch,
+AGAIN: tuple[ModuleType, ...] = tuple(
+    importlib.import_module(f"tests.{module}")
+    for module in (
+        "test_async_mode",
+        "test_bulk_insert",
+        "test_catalog_security",
+        "test_changes_the_row_trigger_cannot_see",
+        "test_chapter_access",
+        "test_fallback_views",
+        "test_migrations",
+        "test_refresh_cases",
+        "test_refresh_security",
+        "test_refresher",
+        "test_trailing_edge",
+        "test_view_mode_switch",
+    )
 )
 
 
