@@ -29,8 +29,8 @@ def bootstrap(conn: psycopg.Connection, migrating_role: str | None = None) -> No
     role = sql.Identifier(migrating_role) if migrating_role else sql.SQL("CURRENT_USER")
     conn.execute(render("supabase_emulation.sql", migrating_role=role))
     if migrating_role:
-        # It may act as the API roles (SET ROLE authenticated to try a policy, say). Not for the
-        # connected role: PostgreSQL 16+ refuses any membership to the bootstrap superuser.
+        # It may act as the API roles (SET ROLE authenticated to try a policy, say). The
+        # connected role needs no grant: the demo's, tests' and bench's is a superuser.
         conn.execute(
             sql.SQL("GRANT {} TO {}").format(
                 sql.SQL(", ").join(map(sql.Identifier, names.API_ROLES)), role
