@@ -4,6 +4,9 @@ refresh's own NOTIFY (activity_stats_refreshed), never for time to pass."""
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -12,6 +15,7 @@ from psycopg import sql
 from activity_stats_schema import names
 from activity_stats_schema.refresher import APPLICATION_NAME
 from tests.support.data import hold_view_lock, insert_activities, seed, set_log, view_total
+from tests.support.pooler import pgbouncer, transaction_pooler
 from tests.support.waiting import (
     BackgroundTransaction,
     statement_start,
@@ -46,19 +50,28 @@ def listener(db):
         yield conn
 
 
+@contextmanager
+def running_refresher(url: str, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``activity-stats-schema refresher`` on ``url``, logging to ``log_path``; SIGTERM at the
+    end if it still runs."""
+    with log_path.open("w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "activity_stats_schema", "--database-url", url, "refresher"],
+            stderr=log,
+            stdout=log,
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+
+
 @pytest.fixture
 def refresher(db, listener, tmp_path):
-    log = (tmp_path / "refresher.log").open("w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "activity_stats_schema", "--database-url", db.url, "refresher"],
-        stderr=log,
-        stdout=log,
-    )
-    yield process
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-    log.close()
+    with running_refresher(db.url, tmp_path / "refresher.log") as process:
+        yield process
 
 
 #: The refresher's backend in the test's database.
@@ -127,7 +140,9 @@ def test_the_refresher_stops_cleanly_on_sigterm(db, listener, refresher, tmp_pat
         assert wait_for_refresh(listener) == "refreshed"
     refresher.send_signal(signal.SIGTERM)
     assert refresher.wait(timeout=30) == 0
-    assert "stopped after 1 refreshes" in (tmp_path / "refresher.log").read_text()
+    log = (tmp_path / "refresher.log").read_text()
+    assert "stopped after 1 refreshes" in log
+    assert "notifications arrive" in log  # its probe on connect came back
 
 
 def test_a_change_whose_commit_outlasts_the_refreshers_last_check_is_still_picked_up(
@@ -166,3 +181,35 @@ def test_a_change_whose_commit_outlasts_the_refreshers_last_check_is_still_picke
         # Well inside POLL_SECONDS (30 s), with no further write:
         assert wait_for_refresh(listener, timeout=10) == "refreshed"
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
+
+
+def test_behind_a_transaction_pooler_a_change_still_appears_with_no_further_write(
+    db, listener, tmp_path
+):
+    """Supabase's pooler on port 6543 (here PgBouncer, pool_mode = transaction) drops the
+    notifications the refresher LISTENs for. It finds that out on connect and checks every
+    second instead of every POLL_SECONDS (30 s)."""
+    if pgbouncer() is None:
+        pytest.skip("PgBouncer is not installed (nox -s test installs it when root)")
+    log_path = tmp_path / "refresher.log"
+    with (
+        db.connect() as conn,
+        transaction_pooler(db.url) as pooled,
+        running_refresher(pooled, log_path),
+    ):
+        data = seed(conn)
+        set_log(conn, async_refresh=True)  # only the refresher refreshes
+        # It has connected, probed and caught up (nothing to do): it now waits.
+        wait_for(
+            conn,
+            "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state = 'idle' AND query LIKE %s)",
+            [f"%{names.REFRESH_PENDING_FUNCTION}%"],
+            30,
+            "the refresher did not check for changes within 30 s",
+        )
+        with conn.transaction():
+            insert_activities(conn, data, 1)  # marked; its NOTIFY is dropped in the pool
+        assert wait_for_refresh(listener, timeout=10) == "refreshed"  # well inside 30 s
+        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+    assert "do not reach this connection" in log_path.read_text()

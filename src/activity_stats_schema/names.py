@@ -68,6 +68,9 @@ CRON_SCHEDULE_OLD_PG_CRON: Final = "* * * * *"
 #: NOTIFY channel: "a refresh attempt finished" (payload: refreshed or failed), for dashboards
 #: that want to reload and for the refresher waiting out another session's refresh.
 REFRESHED_CHANNEL: Final = "activity_stats_refreshed"
+#: NOTIFY channel the refresher sends itself a probe on, from another connection, to learn
+#: whether notifications reach it (behind a transaction-mode pooler they do not).
+PROBE_CHANNEL: Final = "activity_stats_probe"
 
 TRIGGER_FUNCTION: Final = "activities_refresh_trigger"
 REFRESH_TRIGGER: Final = "activities_refresh_stats"

@@ -11,9 +11,18 @@ had written were open at a check, it checks again every ``RECHECK_SECONDS`` (and
 every ``POLL_SECONDS`` in any case). A lost connection or a server restart is retried with
 back-off; after reconnecting it catches up at once (the work list is a table, so nothing that
 happened meanwhile is missed). SIGTERM stops it between two refreshes.
+
+Behind a transaction-mode pooler (Supabase's pooler on port 6543, PgBouncer with
+``pool_mode = transaction``), LISTEN is registered on a server connection that goes back to the
+pool after each statement, and a notification that reaches it there is dropped. So on every
+connect the refresher sends itself a probe from a second connection; if it does not arrive, it
+says so and checks every ``RECHECK_SECONDS`` instead of waiting for notifications, which keeps
+the bound (one second later at most). A direct or session-mode connection is still the one to
+give it. Its statements are never prepared server-side, which such a pooler would also break.
 """
 
 import logging
+import secrets
 import threading
 import time
 
@@ -34,6 +43,8 @@ RECHECK_SECONDS = 1.0
 #: Wake at least this often to notice a stop request.
 STOP_CHECK_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 5.0
+#: How long the check on connect waits for its probe notification to come back.
+PROBE_SECONDS = 5.0
 
 UNTIL_DUE = sql.SQL(
     "SELECT greatest(0, extract(epoch FROM last_attempt_at + debounce_interval"
@@ -51,20 +62,32 @@ class Refresher:
         self.url = libpq_url(url)
         self.stop = stop or threading.Event()
         self.refreshes = 0
+        #: How long to wait with nothing to do: POLL_SECONDS while notifications arrive.
+        self.idle_seconds = POLL_SECONDS
 
     def run(self) -> None:
         backoff = 0.5
         while not self.stop.is_set():
             try:
-                with psycopg.connect(
-                    self.url,
-                    autocommit=True,
-                    application_name=APPLICATION_NAME,
-                    connect_timeout=10,
-                ) as conn:
-                    for channel in (names.CHANGES_CHANNEL, names.REFRESHED_CHANNEL):
+                with self._connect(APPLICATION_NAME) as conn:
+                    for channel in (
+                        names.CHANGES_CHANNEL,
+                        names.REFRESHED_CHANNEL,
+                        names.PROBE_CHANNEL,
+                    ):
                         conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
-                    log.info("connected; catching up")
+                    if self._notifications_arrive(conn):
+                        self.idle_seconds = POLL_SECONDS
+                        log.info("connected; notifications arrive; catching up")
+                    else:
+                        self.idle_seconds = RECHECK_SECONDS
+                        log.warning(
+                            "connected, but notifications sent by other sessions do not reach"
+                            " this connection (a transaction-mode pooler, such as port 6543 on"
+                            " Supabase?): checking every %.0f s instead of waiting for them."
+                            " Give the refresher a direct or session-mode connection.",
+                            RECHECK_SECONDS,
+                        )
                     backoff = 0.5
                     self._serve(conn)
             except psycopg.OperationalError as exc:
@@ -75,6 +98,36 @@ class Refresher:
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         log.info("stopped after %d refreshes", self.refreshes)
+
+    def _connect(self, application_name: str) -> psycopg.Connection:
+        # prepare_threshold=None: no server-side prepared statements, which a transaction-mode
+        # pooler would send to a server connection that never saw them.
+        return psycopg.connect(
+            self.url,
+            autocommit=True,
+            application_name=application_name,
+            connect_timeout=10,
+            prepare_threshold=None,
+        )
+
+    def _notifications_arrive(self, conn: psycopg.Connection) -> bool:
+        """Whether a NOTIFY sent by another session reaches ``conn``.
+
+        The probe comes from a second connection: a session's own NOTIFY is delivered inside
+        its own statement, so it comes back even through a transaction-mode pooler.
+        """
+        nonce = secrets.token_hex(8)
+        with self._connect(f"{APPLICATION_NAME} probe") as sender:
+            sender.execute("SELECT pg_catalog.pg_notify(%s, %s)", [names.PROBE_CHANNEL, nonce])
+        deadline = time.monotonic() + PROBE_SECONDS
+        while not self.stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            for notify in conn.notifies(timeout=min(remaining, STOP_CHECK_SECONDS)):
+                if notify.channel == names.PROBE_CHANNEL and notify.payload == nonce:
+                    return True
+        return False
 
     def _serve(self, conn: psycopg.Connection) -> None:
         while not self.stop.is_set():
@@ -93,12 +146,12 @@ class Refresher:
                 # change that the refresh just done had taken, and whose COMMIT ends after this
                 # check, has neither notified nor been seen: it was in progress at this check.
                 # So while writers were, look again soon instead of waiting for a NOTIFY.
-                wait = RECHECK_SECONDS if writers_in_progress else POLL_SECONDS
+                wait = RECHECK_SECONDS if writers_in_progress else self.idle_seconds
             elif outcome == "debounced":
                 due = conn.execute(UNTIL_DUE).fetchone()
                 wait = float(due[0]) if due else 0.0
             else:  # busy (another session refreshes) or skipped: its NOTIFY wakes us
-                wait = POLL_SECONDS
+                wait = self.idle_seconds
             self._wait(conn, wait, wake_on_notify=outcome != "debounced")
 
     def _wait(self, conn: psycopg.Connection, seconds: float, wake_on_notify: bool) -> None:
