@@ -59,7 +59,8 @@ def env() -> dict[str, str]:
 @nox.session(python=PYTHON)
 @nox.parametrize("postgres", [nox.param(key, id=key) for key in POSTGRES])
 def test(session: nox.Session, postgres: str) -> None:
-    """The test suite on a throwaway server of one PostgreSQL major."""
+    """The test suite on a throwaway server of one PostgreSQL major (and, as root, Debian's
+    PgBouncer for the refresher's test behind a transaction-mode pooler)."""
     install_debian(session, TEST_DEBIAN_PACKAGES, required=False)
     install(session, postgres, "test")
     session.run("pytest", *session.posargs, env=env())
