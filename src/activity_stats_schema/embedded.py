@@ -120,7 +120,7 @@ class EmbeddedPostgres:
 
     def start(self) -> Self:
         self.root = Path(tempfile.mkdtemp(prefix="activity-stats-pg-"))
-        self._user = self._server_user()
+        self._user = unprivileged_user()
         self.bin_dir = self._reachable_binaries()
         data = self.root / "data"
         self._chown(self.root)
@@ -197,9 +197,6 @@ class EmbeddedPostgres:
         return self.root / "server.log" if self.root else None
 
     # Root handling -----------------------------------------------------------------------------
-
-    def _server_user(self) -> pwd.struct_passwd | None:
-        return unprivileged_user()
 
     def _reachable_binaries(self) -> Path:
         """Binaries the server user can execute: copied out of a private folder if need be."""

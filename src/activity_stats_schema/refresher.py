@@ -25,6 +25,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 
 import psycopg
 from psycopg import sql
@@ -55,6 +56,14 @@ UNTIL_DUE = sql.SQL(
 WRITERS_IN_PROGRESS = sql.SQL(
     "SELECT EXISTS (SELECT FROM pg_catalog.pg_snapshot_xip(pg_catalog.pg_current_snapshot()))"
 )
+
+
+def _always(_: psycopg.Notify) -> bool:
+    return True
+
+
+def _never(_: psycopg.Notify) -> bool:
+    return False
 
 
 class Refresher:
@@ -119,15 +128,11 @@ class Refresher:
         nonce = secrets.token_hex(8)
         with self._connect(f"{APPLICATION_NAME} probe") as sender:
             sender.execute("SELECT pg_catalog.pg_notify(%s, %s)", [names.PROBE_CHANNEL, nonce])
-        deadline = time.monotonic() + PROBE_SECONDS
-        while not self.stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            for notify in conn.notifies(timeout=min(remaining, STOP_CHECK_SECONDS)):
-                if notify.channel == names.PROBE_CHANNEL and notify.payload == nonce:
-                    return True
-        return False
+        return self._wait(
+            conn,
+            PROBE_SECONDS,
+            lambda notify: notify.channel == names.PROBE_CHANNEL and notify.payload == nonce,
+        )
 
     def _serve(self, conn: psycopg.Connection) -> None:
         while not self.stop.is_set():
@@ -152,14 +157,20 @@ class Refresher:
                 wait = float(due[0]) if due else 0.0
             else:  # busy (another session refreshes) or skipped: its NOTIFY wakes us
                 wait = self.idle_seconds
-            self._wait(conn, wait, wake_on_notify=outcome != "debounced")
+            # Debounced: nothing to do before it is due, whatever arrives.
+            self._wait(conn, wait, _never if outcome == "debounced" else _always)
 
-    def _wait(self, conn: psycopg.Connection, seconds: float, wake_on_notify: bool) -> None:
+    def _wait(
+        self, conn: psycopg.Connection, seconds: float, wake: Callable[[psycopg.Notify], bool]
+    ) -> bool:
+        """Wait up to ``seconds`` (less on a stop request), consuming notifications; True as soon
+        as one satisfies ``wake``."""
         deadline = time.monotonic() + seconds
         while not self.stop.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return
-            for _ in conn.notifies(timeout=min(remaining, STOP_CHECK_SECONDS), stop_after=1):
-                if wake_on_notify:
-                    return
+                return False
+            for notify in conn.notifies(timeout=min(remaining, STOP_CHECK_SECONDS)):
+                if wake(notify):
+                    return True
+        return False
