@@ -13,7 +13,8 @@ import pytest
 from psycopg import sql
 
 from activity_stats_schema import names
-from activity_stats_schema.refresher import APPLICATION_NAME
+from activity_stats_schema.functions import CALL_REFRESH_PENDING
+from activity_stats_schema.refresher import APPLICATION_NAME, WRITERS_IN_PROGRESS, Refresher
 from tests.support.data import hold_view_lock, insert_activities, seed, set_log, view_total
 from tests.support.pooler import pgbouncer, transaction_pooler
 from tests.support.waiting import (
@@ -213,3 +214,35 @@ def test_behind_a_transaction_pooler_a_change_still_appears_with_no_further_writ
         assert wait_for_refresh(listener, timeout=10) == "refreshed"  # well inside 30 s
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
     assert "do not reach this connection" in log_path.read_text()
+
+
+def open_two_server_connections(pooled: str) -> None:
+    """Make the pooler open a second server connection: two clients in a transaction at once.
+    From then on, its round robin runs a client's consecutive transactions on both in turn."""
+    with psycopg.connect(pooled) as first, psycopg.connect(pooled) as second:
+        first.execute("SELECT 1")  # holds its server connection until it commits
+        second.execute("SELECT 1")
+        first.commit()
+        second.commit()
+
+
+def test_behind_a_transaction_pooler_the_refreshers_statements_run_again_and_again(db):
+    """psycopg prepares a statement server-side once it has run it five times; behind a
+    transaction-mode pooler the next run goes to a server connection that never saw it. The
+    refresher runs the same few statements for as long as it lives, on connections that never
+    prepare."""
+    if pgbouncer() is None:
+        pytest.skip("PgBouncer is not installed (nox -s test installs it when root)")
+    statements = [WRITERS_IN_PROGRESS, CALL_REFRESH_PENDING] * 10
+    with transaction_pooler(db.url) as pooled:
+        open_two_server_connections(pooled)
+        # The harm is real here: a connection that prepares fails by the sixth run.
+        with (
+            psycopg.connect(pooled, autocommit=True) as preparing,
+            pytest.raises(psycopg.errors.InvalidSqlStatementName),
+        ):
+            for statement in statements:
+                preparing.execute(statement).fetchone()
+        with Refresher(pooled).connect() as conn:
+            answers = [conn.execute(statement).fetchone() for statement in statements]
+    assert answers[1::2] == [("clean",)] * 10  # every check ran, and found nothing to do

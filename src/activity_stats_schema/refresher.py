@@ -78,7 +78,7 @@ class Refresher:
         backoff = 0.5
         while not self.stop.is_set():
             try:
-                with self._connect(APPLICATION_NAME) as conn:
+                with self.connect() as conn:
                     for channel in (
                         names.CHANGES_CHANNEL,
                         names.REFRESHED_CHANNEL,
@@ -108,9 +108,11 @@ class Refresher:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         log.info("stopped after %d refreshes", self.refreshes)
 
-    def _connect(self, application_name: str) -> psycopg.Connection:
-        # prepare_threshold=None: no server-side prepared statements, which a transaction-mode
-        # pooler would send to a server connection that never saw them.
+    def connect(self, application_name: str = APPLICATION_NAME) -> psycopg.Connection:
+        """A connection as the refresher opens its own: autocommit, named, and with no
+        server-side prepared statements (psycopg prepares a statement after its fifth
+        execution; a transaction-mode pooler would send the next execution to a server
+        connection that never saw it)."""
         return psycopg.connect(
             self.url,
             autocommit=True,
@@ -126,7 +128,7 @@ class Refresher:
         its own statement, so it comes back even through a transaction-mode pooler.
         """
         nonce = secrets.token_hex(8)
-        with self._connect(f"{APPLICATION_NAME} probe") as sender:
+        with self.connect(f"{APPLICATION_NAME} probe") as sender:
             sender.execute("SELECT pg_catalog.pg_notify(%s, %s)", [names.PROBE_CHANNEL, nonce])
         return self._wait(
             conn,

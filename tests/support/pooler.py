@@ -5,6 +5,11 @@ notification that reaches it there is dropped).
 
 PgBouncer refuses to run as root: as root it runs as the embedded server's unprivileged user.
 It is stopped, and its folder removed, when the block ends.
+
+Idle server connections are reused in turn (``server_round_robin``), not most recent first: once
+two are open, consecutive transactions of one client land on different server connections, as
+they do on a busy pooler. What one transaction leaves on its server connection (a LISTEN, a
+prepared statement) is then missing from the next one's.
 """
 
 import os
@@ -46,43 +51,46 @@ def transaction_pooler(url: str, timeout: float = 30) -> Iterator[str]:
     if program is None:
         raise RuntimeError("PgBouncer is not installed: apt-get install pgbouncer")
     target = make_url(url)
-    folder = Path(tempfile.mkdtemp(prefix="activity-stats-pooler-"))
     port = free_port()
     user = unprivileged_user()
-    (folder / "pgbouncer.ini").write_text(
-        "[databases]\n"
-        f"* = host={target.host or '127.0.0.1'} port={target.port or 5432}\n"
-        "[pgbouncer]\n"
-        "listen_addr = 127.0.0.1\n"
-        f"listen_port = {port}\n"
-        "unix_socket_dir =\n"
-        "auth_type = trust\n"
-        f"auth_file = {folder / 'users.txt'}\n"
-        "pool_mode = transaction\n"
-        "default_pool_size = 2\n"
-        f"logfile = {folder / 'pgbouncer.log'}\n"
-    )
-    # With auth_type = trust the client gives no password; the file's is the server's.
-    (folder / "users.txt").write_text(
-        f"{_quoted(target.username or '')} {_quoted(target.password or '')}\n"
-    )
-    if user is not None:
-        for path in (folder, *folder.iterdir()):
-            os.chown(path, user.pw_uid, user.pw_gid)
-    process = subprocess.Popen(
-        [program, str(folder / "pgbouncer.ini")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        user=user.pw_uid if user else None,
-        group=user.pw_gid if user else None,
-        extra_groups=[] if user else None,
-    )
+    folder = Path(tempfile.mkdtemp(prefix="activity-stats-pooler-"))
     try:
-        _wait_until_listening(process, port, folder / "pgbouncer.log", timeout)
-        yield target.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+        (folder / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host={target.host or '127.0.0.1'} port={target.port or 5432}\n"
+            "[pgbouncer]\n"
+            "listen_addr = 127.0.0.1\n"
+            f"listen_port = {port}\n"
+            "unix_socket_dir =\n"
+            "auth_type = trust\n"
+            f"auth_file = {folder / 'users.txt'}\n"
+            "pool_mode = transaction\n"
+            "default_pool_size = 2\n"
+            "server_round_robin = 1\n"
+            f"logfile = {folder / 'pgbouncer.log'}\n"
+        )
+        # With auth_type = trust the client gives no password; the file's is the server's.
+        (folder / "users.txt").write_text(
+            f"{_quoted(target.username or '')} {_quoted(target.password or '')}\n"
+        )
+        if user is not None:
+            for path in (folder, *folder.iterdir()):
+                os.chown(path, user.pw_uid, user.pw_gid)
+        process = subprocess.Popen(
+            [program, str(folder / "pgbouncer.ini")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,
+        )
+        try:
+            _wait_until_listening(process, port, folder / "pgbouncer.log", timeout)
+            yield target.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
 
 
