@@ -8,7 +8,6 @@ downgrades to base, confirms nothing is left, and stops the server.
 
 import argparse
 import datetime as dt
-import secrets
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,8 +22,6 @@ from activity_stats_schema.cli import main as cli
 from activity_stats_schema.embedded import embedded_server
 from activity_stats_schema.migrate import downgrade, offline_sql, upgrade
 
-#: The role that migrates and owns the schema, shaped like Supabase's ``postgres``.
-DEMO_OWNER = "project_owner"
 #: Short for the demo so the bulk insert lands after the window; the shipped default is 10 s.
 DEMO_DEBOUNCE = dt.timedelta(seconds=2)
 LOG = sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG)
@@ -94,19 +91,10 @@ def run(print_sql: bool = True) -> None:
     with embedded_server() as server:
         heading(f"embedded PostgreSQL {server.server_version()} on port {server.port}")
         dbname = "activity_stats_demo"
-        with server.connect(autocommit=True) as admin:
-            # As on Supabase, a role that is not a superuser migrates and owns the schema.
-            emulation.create_migrating_role(admin, DEMO_OWNER, secrets.token_urlsafe(16))
-            admin.execute(
-                sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                    sql.Identifier(dbname), sql.Identifier(DEMO_OWNER)
-                )
-            )
-        with psycopg.connect(server.url(dbname), autocommit=True) as conn:
-            # Supabase's roles, auth.uid() and default privileges; not part of the migrations.
-            emulation.bootstrap(conn, migrating_role=DEMO_OWNER)
-        url = server.url(dbname, user=DEMO_OWNER)  # the embedded server trusts local logins
-        print(f"migrating and writing as {DEMO_OWNER}, not a superuser, as on Supabase")
+        # As on Supabase, a role that is not a superuser migrates and owns the schema; Supabase's
+        # roles, auth.uid() and default privileges are set up here, not by the migrations.
+        url = emulation.create_project_database(server, dbname)
+        print(f"migrating and writing as {names.PROJECT_OWNER}, not a superuser, as on Supabase")
         with psycopg.connect(url, autocommit=True) as conn:
             with timed("upgrade head", timings):
                 upgrade(url)

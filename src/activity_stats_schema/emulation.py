@@ -3,11 +3,13 @@
 The migrations assume Supabase's roles (``anon``, ``authenticated``, ``service_role``) and
 ``auth.uid()``. The demo, the tests and the benchmark create them here with :func:`bootstrap`;
 the migrations never do, so they run unchanged on a real Supabase project.
-:func:`create_migrating_role` makes a role like the one Supabase migrates as (not a superuser);
+:func:`create_migrating_role` makes a role like the one Supabase migrates as (not a superuser),
+and :func:`create_project_database` a throwaway server's database owned and set up for it;
 :func:`as_api_user` acts as PostgREST does for one request.
 """
 
 import json
+import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +18,7 @@ import psycopg
 from psycopg import sql
 
 from activity_stats_schema import names
+from activity_stats_schema.embedded import EmbeddedPostgres
 from activity_stats_schema.sqlfiles import render
 
 
@@ -51,6 +54,25 @@ def create_migrating_role(conn: psycopg.Connection, name: str, password: str) ->
             password=sql.Literal(password),
         )
     )
+
+
+def create_project_database(
+    server: EmbeddedPostgres, dbname: str, owner: str = names.PROJECT_OWNER
+) -> str:
+    """A database on a throwaway server as a Supabase project has its own: owned by ``owner``,
+    a role that is not a superuser (created here), with Supabase's roles and that role's
+    default privileges. Returns ``owner``'s URL, to migrate and write with (the embedded server
+    trusts local logins, so the random password is never needed)."""
+    with server.connect(autocommit=True) as admin:
+        create_migrating_role(admin, owner, secrets.token_urlsafe(16))
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(dbname), sql.Identifier(owner)
+            )
+        )
+    with psycopg.connect(server.url(dbname), autocommit=True) as conn:
+        bootstrap(conn, migrating_role=owner)
+    return server.url(dbname, user=owner)
 
 
 @contextmanager

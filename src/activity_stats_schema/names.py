@@ -113,6 +113,9 @@ ANON_ROLE: Final = "anon"
 AUTHENTICATED_ROLE: Final = "authenticated"
 SERVICE_ROLE: Final = "service_role"
 API_ROLES: Final = (ANON_ROLE, AUTHENTICATED_ROLE, SERVICE_ROLE)
+#: The role the demo and the benchmark migrate and write as on their throwaway server: shaped
+#: like a Supabase project's ``postgres``, which is not a superuser.
+PROJECT_OWNER: Final = "project_owner"
 
 #: Alembic's bookkeeping for this library's own migrations lives in the private schema, so the
 #: API never exposes it.
