@@ -25,6 +25,11 @@ from tests.support.waiting import (
     wait_until_waiting_on_lock,
 )
 
+#: For the tests that run the refresher behind a transaction-mode pooler.
+needs_pgbouncer = pytest.mark.skipif(
+    pgbouncer() is None, reason="PgBouncer is not installed (nox -s test installs it when root)"
+)
+
 #: A deferred trigger that fires after ours (names sort) in the transactions that ask for it,
 #: and waits there for an advisory lock the test holds: a COMMIT held up after our trigger ran,
 #: as another deferred trigger or constraint waiting on a lock would hold it.
@@ -184,14 +189,13 @@ def test_a_change_whose_commit_outlasts_the_refreshers_last_check_is_still_picke
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
 
 
+@needs_pgbouncer
 def test_behind_a_transaction_pooler_a_change_still_appears_with_no_further_write(
     db, listener, tmp_path
 ):
     """Supabase's pooler on port 6543 (here PgBouncer, pool_mode = transaction) drops the
     notifications the refresher LISTENs for. It finds that out on connect and checks every
     second instead of every POLL_SECONDS (30 s)."""
-    if pgbouncer() is None:
-        pytest.skip("PgBouncer is not installed (nox -s test installs it when root)")
     log_path = tmp_path / "refresher.log"
     with (
         db.connect() as conn,
@@ -226,13 +230,12 @@ def open_two_server_connections(pooled: str) -> None:
         second.commit()
 
 
+@needs_pgbouncer
 def test_behind_a_transaction_pooler_the_refreshers_statements_run_again_and_again(db):
     """psycopg prepares a statement server-side once it has run it five times; behind a
     transaction-mode pooler the next run goes to a server connection that never saw it. The
     refresher runs the same few statements for as long as it lives, on connections that never
     prepare."""
-    if pgbouncer() is None:
-        pytest.skip("PgBouncer is not installed (nox -s test installs it when root)")
     statements = [WRITERS_IN_PROGRESS, CALL_REFRESH_PENDING] * 10
     with transaction_pooler(db.url) as pooled:
         open_two_server_connections(pooled)
