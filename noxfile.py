@@ -91,7 +91,8 @@ def golden(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def sqlcheck(session: nox.Session) -> None:
-    """plpgsql_check and the pgTAP suite (supabase/tests) on Debian's PostgreSQL 15."""
+    """plpgsql_check, the pgTAP suite (supabase/tests) and the pg_cron jobs, on Debian's
+    PostgreSQL 15 with pg_cron."""
     install_debian(session, DEBIAN_PACKAGES, required=True)
     session.install("-e", ".")
     session.run(

@@ -65,6 +65,12 @@ CHANGES_CHANNEL: Final = "activity_stats_changes"
 CRON_JOB: Final = "activity-stats-refresh-pending"
 CRON_SCHEDULE: Final = "5 seconds"
 CRON_SCHEDULE_OLD_PG_CRON: Final = "* * * * *"
+#: pg_cron records every run in cron.job_run_details and never deletes one: the job above would
+#: add 17,280 rows a day for ever. A second job deletes that job's runs older than
+#: CRON_HISTORY_KEEP, every hour (any pg_cron version); other jobs' history is not touched.
+CRON_HISTORY_JOB: Final = "activity-stats-refresh-pending-history"
+CRON_HISTORY_SCHEDULE: Final = "23 * * * *"
+CRON_HISTORY_KEEP: Final = "1 day"
 #: NOTIFY channel: "a refresh attempt finished" (payload: refreshed or failed), for dashboards
 #: that want to reload and for the refresher waiting out another session's refresh.
 REFRESHED_CHANNEL: Final = "activity_stats_refreshed"
@@ -177,6 +183,9 @@ def sql_literals() -> dict[str, str]:
         "cron_job": CRON_JOB,
         "cron_schedule": CRON_SCHEDULE,
         "cron_schedule_old": CRON_SCHEDULE_OLD_PG_CRON,
+        "cron_history_job": CRON_HISTORY_JOB,
+        "cron_history_schedule": CRON_HISTORY_SCHEDULE,
+        "cron_history_keep": CRON_HISTORY_KEEP,
         "anon_role": ANON_ROLE,
         "authenticated_role": AUTHENTICATED_ROLE,
     }

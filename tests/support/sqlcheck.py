@@ -4,8 +4,13 @@
   against the table its trigger is on.
 * The pgTAP suite in ``supabase/tests`` (what ``supabase test db`` runs), with pg_prove.
 
-* The optional pg_cron job (postgresql-15-cron): installed by the migration, and its command
-  runs.
+* The optional pg_cron jobs (postgresql-15-cron, 1.4 on Debian 12: minute schedules):
+  - installed by the migrations (0007, 0016), and the trailing edge's command runs;
+  - pg_cron itself runs the trailing edge: a change committed inside the debounce window
+    reaches the views with no further write (pg_cron 1.4 runs it at the next minute);
+  - the history job deletes the trailing-edge job's runs older than the kept history and
+    nothing of another job's;
+  - downgrades remove each job with its revision, and the upgrade brings them back, once each.
 
 Needs Debian's postgresql-15, postgresql-15-plpgsql-check, postgresql-15-pgtap, -cron and pg_prove
 (libtap-parser-sourcehandler-pgtap-perl); ``nox -s sqlcheck`` installs them when run as root.
@@ -14,13 +19,16 @@ Needs Debian's postgresql-15, postgresql-15-plpgsql-check, postgresql-15-pgtap, 
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from psycopg import sql
 
-from activity_stats_schema import emulation, names
+from activity_stats_schema import cron, emulation, names
 from activity_stats_schema.embedded import EmbeddedPostgres
-from activity_stats_schema.migrate import upgrade
+from activity_stats_schema.functions import CALL_REFRESH_PENDING, FORCE_REFRESH
+from activity_stats_schema.migrate import downgrade, upgrade
+from tests.support import data
 
 DEBIAN_BIN = Path("/usr/lib/postgresql/15/bin")
 SUITE = Path(__file__).resolve().parent.parent.parent / "supabase" / "tests"
@@ -59,40 +67,179 @@ def plpgsql_check(conn) -> list[str]:
     return findings
 
 
-def cron_job(conn) -> list[str]:
-    """The optional pg_cron job: installed by the migration because pg_cron is present."""
-    rows = conn.execute(
-        "SELECT schedule, command FROM cron.job WHERE jobname = %s", [names.CRON_JOB]
-    ).fetchall()
+CRON_JOBS = sql.SQL(
+    "SELECT jobname, schedule, command FROM cron.job WHERE jobname IN ({}, {}) ORDER BY jobname"
+).format(sql.Literal(names.CRON_JOB), sql.Literal(names.CRON_HISTORY_JOB))
+#: pg_cron 1.4 runs the trailing edge every minute: the next run, plus one if that run came
+#: inside the debounce window, plus the refresh.
+CRON_WAIT_SECONDS = 150.0
+
+
+def cron_jobs(conn) -> list[str]:
+    """Both optional jobs, installed by the migrations because pg_cron is present."""
+    jobs = {name: (schedule, command) for name, schedule, command in conn.execute(CRON_JOBS)}
+    for name, (schedule, command) in sorted(jobs.items()):
+        print(f"pg_cron job {name}: {schedule!r} {command!r}")
     problems = []
-    if len(rows) != 1:
-        problems.append(f"pg_cron job {names.CRON_JOB}: expected 1, found {len(rows)}")
-    else:
-        schedule, command = rows[0]
-        print(f"pg_cron job {names.CRON_JOB}: {schedule!r} {command!r}")
-        outcome = conn.execute(command).fetchone()
+    row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'").fetchone()
+    seconds = tuple(int(part) for part in row[0].split("-")[0].split(".")) >= (1, 5)
+    schedule = names.CRON_SCHEDULE if seconds else names.CRON_SCHEDULE_OLD_PG_CRON
+    refresh = jobs.get(names.CRON_JOB)
+    if refresh != (schedule, CALL_REFRESH_PENDING.as_string(None)):
+        problems.append(f"pg_cron job {names.CRON_JOB}: found {refresh!r}")
+    history = jobs.get(names.CRON_HISTORY_JOB)
+    if history != (names.CRON_HISTORY_SCHEDULE, cron.history_command()):
+        problems.append(f"pg_cron job {names.CRON_HISTORY_JOB}: found {history!r}")
+    if refresh:
+        outcome = conn.execute(refresh[1]).fetchone()
         if outcome is None or outcome[0] != "clean":
             problems.append(f"the job's command answered {outcome!r}, expected 'clean'")
     return problems
 
 
+def cron_shows_a_debounced_change(server) -> list[str]:
+    """The trailing edge as a project without a refresher has it: a change whose COMMIT came
+    inside the debounce window (so it did not refresh) reaches the views when pg_cron runs the
+    job, with no further write. Woken by the refresh's NOTIFY, bounded by CRON_WAIT_SECONDS."""
+    problems = []
+    with server.connect(autocommit=True) as conn, server.connect(autocommit=True) as listener:
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(names.REFRESHED_CHANNEL)))
+        seed = data.seed(conn)
+        conn.execute(FORCE_REFRESH)
+        before = data.view_total(conn, names.MV_PEER_MENTOR_STATS)
+        with conn.transaction():
+            # The window is open when this COMMIT's trigger looks: the debounce is data.
+            conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET last_attempt_at = clock_timestamp(),"
+                    " debounce_interval = interval '2 seconds'"
+                ).format(data.LOG)
+            )
+            data.insert_activities(conn, seed, count=3)
+        row = conn.execute("SELECT clock_timestamp()").fetchone()
+        assert row is not None
+        committed_at = row[0]
+        if data.view_total(conn, names.MV_PEER_MENTOR_STATS) != before or not data.pending(conn):
+            return ["the COMMIT inside the window refreshed (or left no marker): nothing to show"]
+        started = time.monotonic()
+        deadline = started + CRON_WAIT_SECONDS
+        while data.view_total(conn, names.MV_PEER_MENTOR_STATS) != before + 3:
+            if time.monotonic() >= deadline:
+                problems.append(
+                    f"pg_cron's job did not show the change within {CRON_WAIT_SECONDS:.0f} s"
+                )
+                break
+            list(listener.notifies(timeout=deadline - time.monotonic(), stop_after=1))
+        else:
+            print(
+                "pg_cron showed a change committed inside the debounce window"
+                f" {time.monotonic() - started:.1f} s after its COMMIT, with no further write"
+            )
+        runs = conn.execute(
+            "SELECT d.status, d.return_message FROM cron.job_run_details AS d"
+            " JOIN cron.job AS j USING (jobid) WHERE j.jobname = %s AND d.start_time >= %s",
+            [names.CRON_JOB, committed_at],
+        ).fetchall()
+        if not runs or any(status != "succeeded" for status, _ in runs):
+            problems.append(f"runs of {names.CRON_JOB} since the COMMIT: {runs!r}")
+        if data.pending(conn):
+            problems.append("markers left after pg_cron's refresh")
+    return problems
+
+
+#: Runs made up for the history job to judge: (job, age, ended, deleted by the history job);
+#: job "refresh" is the trailing edge's.
+MADE_UP_RUNS = (
+    ("refresh", "2 days", True, True),
+    ("refresh", "2 hours", True, False),
+    ("refresh", "2 days", False, True),  # never ended (a server restart): judged by its start
+    ("other", "2 days", True, False),
+)
+
+
+def history_job_keeps_a_day(conn) -> list[str]:
+    """The history job's command, run as pg_cron runs it (its stored text), deletes the
+    trailing-edge job's runs older than the kept history, and nothing of another job's."""
+    other = conn.execute("SELECT cron.schedule('sqlcheck-other', '0 0 1 1 *', 'SELECT 1')")
+    jobs = {"other": other.fetchone()[0]}
+    row = conn.execute("SELECT jobid FROM cron.job WHERE jobname = %s", [names.CRON_JOB])
+    jobs["refresh"] = row.fetchone()[0]
+    for number, (job, age, ended, _) in enumerate(MADE_UP_RUNS):
+        conn.execute(
+            "INSERT INTO cron.job_run_details (jobid, job_pid, database, username, command,"
+            " status, return_message, start_time, end_time)"
+            " SELECT %(jobid)s, 0, current_database(), current_user, 'made up', 'succeeded',"
+            " %(number)s, t.start, CASE WHEN %(ended)s THEN t.start END"
+            " FROM (SELECT now() - %(age)s::interval AS start) AS t",
+            {"jobid": jobs[job], "number": str(number), "age": age, "ended": ended},
+        )
+    row = conn.execute("SELECT command FROM cron.job WHERE jobname = %s", [names.CRON_HISTORY_JOB])
+    conn.execute(row.fetchone()[0])
+    left = conn.execute(
+        "SELECT return_message::int FROM cron.job_run_details WHERE command = 'made up'"
+    ).fetchall()
+    problems = []
+    for number, (job, age, ended, deleted) in enumerate(MADE_UP_RUNS):
+        if ((number,) in left) == deleted:
+            what = f"the {job} job's run started {age} ago{'' if ended else ', never ended,'}"
+            problems.append(f"history job: {what} was {'not ' * deleted}deleted")
+    print(
+        f"history job: deleted {len(MADE_UP_RUNS) - len(left)} of {len(MADE_UP_RUNS)} made-up runs"
+    )
+    conn.execute("DELETE FROM cron.job_run_details WHERE command = 'made up'")
+    conn.execute("SELECT cron.unschedule('sqlcheck-other')")
+    return problems
+
+
+def cron_revisions_reverse(url: str, conn) -> list[str]:
+    """Each job goes with its revision's downgrade and comes back with the upgrade, once; and
+    the history job's statement run again (pg_cron enabled later) leaves one job."""
+    problems = []
+
+    def installed() -> list[str]:
+        return [name for name, _, _ in conn.execute(CRON_JOBS)]
+
+    both = sorted([names.CRON_JOB, names.CRON_HISTORY_JOB])
+    steps = (
+        ("downgrade to 0015", lambda: downgrade(url, "0015"), [names.CRON_JOB]),
+        ("downgrade to 0006", lambda: downgrade(url, "0006"), []),
+        ("upgrade to head", lambda: upgrade(url), both),
+        ("0016's statement again", lambda: conn.execute(cron.schedule_history_job()), both),
+    )
+    for what, step, expected in steps:
+        step()
+        if installed() != expected:
+            problems.append(f"after {what}: jobs {installed()}, expected {expected}")
+    return problems
+
+
 def main() -> int:
     os.environ.setdefault("ACTIVITY_STATS_PG_BIN", str(DEBIAN_BIN))
-    settings = {"shared_preload_libraries": "pg_cron", "cron.database_name": "postgres"}
+    settings = {
+        "shared_preload_libraries": "pg_cron",
+        "cron.database_name": "postgres",
+        # Jobs run in background workers, not through a libpq connection to the server.
+        "cron.use_background_workers": "on",
+    }
     bin_dir = Path(os.environ["ACTIVITY_STATS_PG_BIN"])
     with EmbeddedPostgres(bin_dir=bin_dir, settings=settings) as server:
         with server.connect(autocommit=True) as conn:
             emulation.bootstrap(conn)
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
             upgrade(server.url())
-            findings = plpgsql_check(conn) + cron_job(conn)
+            findings = plpgsql_check(conn) + cron_jobs(conn)
             conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap")
-        for finding in findings:
-            print(finding)
         tests = sorted(str(p) for p in SUITE.glob("*.sql"))
         result = subprocess.run(["pg_prove", "--verbose", "-d", server.url(), *tests], check=False)
+        # After the pgTAP suite, which expects the tables as the migrations leave them.
+        findings += cron_shows_a_debounced_change(server)
+        with server.connect(autocommit=True) as conn:
+            findings += history_job_keeps_a_day(conn)
+            findings += cron_revisions_reverse(server.url(), conn)
+        for finding in findings:
+            print(finding)
         if findings:
-            print(f"plpgsql_check: {len(findings)} finding(s)", file=sys.stderr)
+            print(f"sqlcheck: {len(findings)} finding(s)", file=sys.stderr)
             return 1
         return result.returncode
 
