@@ -12,8 +12,8 @@ CREATE SCHEMA IF NOT EXISTS "activity_stats";
 -- deletes that job's runs older than the kept history, every hour; other jobs' history is left
 -- alone. Installed only where the pg_cron extension is, like the job it tidies after.
 -- Enabled pg_cron later? Run migrations/sql/0007.upgrade.sql, then this statement
--- (migrations/sql/0016.upgrade.sql): cron.schedule with a job name replaces the job of that
--- name, so both are safe to repeat.
+-- (migrations/sql/0016.upgrade.sql), as the role that migrates: cron.schedule replaces the job
+-- of the same name and role, so both are safe to repeat (another role would add a second job).
 DO $cron$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN

@@ -17,6 +17,7 @@ Needs Debian's postgresql-15, postgresql-15-plpgsql-check, postgresql-15-pgtap, 
 """
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -140,7 +141,9 @@ def cron_shows_a_debounced_change(server) -> list[str]:
             " JOIN cron.job AS j USING (jobid) WHERE j.jobname = %s AND d.start_time >= %s",
             [names.CRON_JOB, committed_at],
         ).fetchall()
-        if not runs or any(status != "succeeded" for status, _ in runs):
+        # The run that refreshed may not be recorded as ended yet: pg_cron does that after
+        # the command's transaction, and the refresh's NOTIFY comes at its COMMIT.
+        if not runs or any(status not in ("running", "succeeded") for status, _ in runs):
             problems.append(f"runs of {names.CRON_JOB} since the COMMIT: {runs!r}")
         if data.pending(conn):
             problems.append("markers left after pg_cron's refresh")
@@ -158,23 +161,35 @@ MADE_UP_RUNS = (
 
 
 def history_job_keeps_a_day(conn) -> list[str]:
-    """The history job's command, run as pg_cron runs it (its stored text), deletes the
-    trailing-edge job's runs older than the kept history, and nothing of another job's."""
-    other = conn.execute("SELECT cron.schedule('sqlcheck-other', '0 0 1 1 *', 'SELECT 1')")
-    jobs = {"other": other.fetchone()[0]}
-    row = conn.execute("SELECT jobid FROM cron.job WHERE jobname = %s", [names.CRON_JOB])
-    jobs["refresh"] = row.fetchone()[0]
+    """The history job's command, run as pg_cron runs it (its stored text, as the role that
+    scheduled it), deletes the trailing-edge job's runs older than the kept history, and nothing
+    of another job's."""
+    refresh, username = conn.execute(
+        "SELECT jobid, username FROM cron.job WHERE jobname = %s", [names.CRON_JOB]
+    ).fetchone()
+    jobs = {"refresh": refresh}
+    owner = sql.Identifier(username)
+    with conn.transaction():
+        # Another job of the same role, as a project's own jobs are: only the WHERE clause,
+        # not pg_cron's row-level policy (the role bypasses RLS, as Supabase's does), keeps it.
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(owner))
+        other = conn.execute("SELECT cron.schedule('sqlcheck-other', '0 0 1 1 *', 'SELECT 1')")
+        jobs["other"] = other.fetchone()[0]
     for number, (job, age, ended, _) in enumerate(MADE_UP_RUNS):
         conn.execute(
             "INSERT INTO cron.job_run_details (jobid, job_pid, database, username, command,"
             " status, return_message, start_time, end_time)"
-            " SELECT %(jobid)s, 0, current_database(), current_user, 'made up', 'succeeded',"
+            " SELECT j.jobid, 0, current_database(), j.username, 'made up', 'succeeded',"
             " %(number)s, t.start, CASE WHEN %(ended)s THEN t.start END"
-            " FROM (SELECT now() - %(age)s::interval AS start) AS t",
+            " FROM cron.job AS j, (SELECT now() - %(age)s::interval AS start) AS t"
+            " WHERE j.jobid = %(jobid)s",
             {"jobid": jobs[job], "number": str(number), "age": age, "ended": ended},
         )
     row = conn.execute("SELECT command FROM cron.job WHERE jobname = %s", [names.CRON_HISTORY_JOB])
-    conn.execute(row.fetchone()[0])
+    command = row.fetchone()[0]
+    with conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(owner))
+        conn.execute(command)
     left = conn.execute(
         "SELECT return_message::int FROM cron.job_run_details WHERE command = 'made up'"
     ).fetchall()
@@ -187,24 +202,31 @@ def history_job_keeps_a_day(conn) -> list[str]:
         f"history job: deleted {len(MADE_UP_RUNS) - len(left)} of {len(MADE_UP_RUNS)} made-up runs"
     )
     conn.execute("DELETE FROM cron.job_run_details WHERE command = 'made up'")
-    conn.execute("SELECT cron.unschedule('sqlcheck-other')")
+    conn.execute("SELECT cron.unschedule(%s::bigint)", [jobs["other"]])
     return problems
 
 
-def cron_revisions_reverse(url: str, conn) -> list[str]:
+def cron_revisions_reverse(url: str, conn, owner: str) -> list[str]:
     """Each job goes with its revision's downgrade and comes back with the upgrade, once; and
-    the history job's statement run again (pg_cron enabled later) leaves one job."""
+    both revisions' statements run again by the role that migrates (pg_cron enabled later)
+    leave one job each: cron.schedule replaces the job of the same name and the same role."""
     problems = []
 
     def installed() -> list[str]:
         return [name for name, _, _ in conn.execute(CRON_JOBS)]
+
+    def again() -> None:
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
+            conn.execute(cron.schedule_refresh_job())
+            conn.execute(cron.schedule_history_job())
 
     both = sorted([names.CRON_JOB, names.CRON_HISTORY_JOB])
     steps = (
         ("downgrade to 0015", lambda: downgrade(url, "0015"), [names.CRON_JOB]),
         ("downgrade to 0006", lambda: downgrade(url, "0006"), []),
         ("upgrade to head", lambda: upgrade(url), both),
-        ("0016's statement again", lambda: conn.execute(cron.schedule_history_job()), both),
+        ("0007's and 0016's statements again", again, both),
     )
     for what, step, expected in steps:
         step()
@@ -223,10 +245,25 @@ def main() -> int:
     }
     bin_dir = Path(os.environ["ACTIVITY_STATS_PG_BIN"])
     with EmbeddedPostgres(bin_dir=bin_dir, settings=settings) as server:
+        # Migrated as on Supabase: by a role that is not a superuser, owner of the database
+        # pg_cron runs in, with USAGE on the cron schema (Supabase grants it to its postgres
+        # role). The jobs then run as that role.
+        owner_url = server.url(user=names.PROJECT_OWNER)
         with server.connect(autocommit=True) as conn:
-            emulation.bootstrap(conn)
+            emulation.create_migrating_role(conn, names.PROJECT_OWNER, secrets.token_urlsafe(16))
+            conn.execute(
+                sql.SQL("ALTER DATABASE postgres OWNER TO {}").format(
+                    sql.Identifier(names.PROJECT_OWNER)
+                )
+            )
+            emulation.bootstrap(conn, migrating_role=names.PROJECT_OWNER)
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
-            upgrade(server.url())
+            conn.execute(
+                sql.SQL("GRANT USAGE ON SCHEMA cron TO {}").format(
+                    sql.Identifier(names.PROJECT_OWNER)
+                )
+            )
+            upgrade(owner_url)
             findings = plpgsql_check(conn) + cron_jobs(conn)
             conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap")
         tests = sorted(str(p) for p in SUITE.glob("*.sql"))
@@ -235,7 +272,7 @@ def main() -> int:
         findings += cron_shows_a_debounced_change(server)
         with server.connect(autocommit=True) as conn:
             findings += history_job_keeps_a_day(conn)
-            findings += cron_revisions_reverse(server.url(), conn)
+            findings += cron_revisions_reverse(owner_url, conn, names.PROJECT_OWNER)
         for finding in findings:
             print(finding)
         if findings:
