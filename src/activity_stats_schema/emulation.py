@@ -57,19 +57,19 @@ def create_migrating_role(conn: psycopg.Connection, name: str, password: str) ->
 
 
 def create_project_database(
-    server: EmbeddedPostgres, dbname: str, owner: str = names.PROJECT_OWNER
+    server: EmbeddedPostgres, dbname: str, owner: str = names.PROJECT_OWNER, *, exists: bool = False
 ) -> str:
     """A database on a throwaway server as a Supabase project has its own: owned by ``owner``,
     a role that is not a superuser (created here), with Supabase's roles and that role's
     default privileges. Returns ``owner``'s URL, to migrate and write with (the embedded server
-    trusts local logins, so the random password is never needed)."""
+    trusts local logins, so the random password is never needed).
+
+    ``exists``: the database is already there and only changes owner (the one pg_cron runs in,
+    which, as on Supabase, is where the project's objects must live)."""
+    statement = "ALTER DATABASE {} OWNER TO {}" if exists else "CREATE DATABASE {} OWNER {}"
     with server.connect(autocommit=True) as admin:
         create_migrating_role(admin, owner, secrets.token_urlsafe(16))
-        admin.execute(
-            sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                sql.Identifier(dbname), sql.Identifier(owner)
-            )
-        )
+        admin.execute(sql.SQL(statement).format(sql.Identifier(dbname), sql.Identifier(owner)))
     with psycopg.connect(server.url(dbname), autocommit=True) as conn:
         bootstrap(conn, migrating_role=owner)
     return server.url(dbname, user=owner)

@@ -17,7 +17,6 @@ Needs Debian's postgresql-15, postgresql-15-plpgsql-check, postgresql-15-pgtap, 
 """
 
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -249,15 +248,8 @@ def main() -> int:
         # Migrated as on Supabase: by a role that is not a superuser, owner of the database
         # pg_cron runs in, with USAGE on the cron schema (Supabase grants it to its postgres
         # role). The jobs then run as that role.
-        owner_url = server.url(user=names.PROJECT_OWNER)
+        owner_url = emulation.create_project_database(server, "postgres", exists=True)
         with server.connect(autocommit=True) as conn:
-            emulation.create_migrating_role(conn, names.PROJECT_OWNER, secrets.token_urlsafe(16))
-            conn.execute(
-                sql.SQL("ALTER DATABASE postgres OWNER TO {}").format(
-                    sql.Identifier(names.PROJECT_OWNER)
-                )
-            )
-            emulation.bootstrap(conn, migrating_role=names.PROJECT_OWNER)
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
             conn.execute(
                 sql.SQL("GRANT USAGE ON SCHEMA cron TO {}").format(
