@@ -20,6 +20,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from psycopg import sql
@@ -65,6 +67,14 @@ def plpgsql_check(conn) -> list[str]:
         )
     assert checked >= 4, "no PL/pgSQL function found"
     return findings
+
+
+@contextmanager
+def as_role(conn, role: str) -> Iterator[None]:
+    """A transaction run as ``role`` (as pg_cron runs a job: as the role that scheduled it)."""
+    with conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+        yield
 
 
 CRON_JOBS = sql.SQL(
@@ -168,11 +178,9 @@ def history_job_keeps_a_day(conn) -> list[str]:
         "SELECT jobid, username FROM cron.job WHERE jobname = %s", [names.CRON_JOB]
     ).fetchone()
     jobs = {"refresh": refresh}
-    owner = sql.Identifier(username)
-    with conn.transaction():
+    with as_role(conn, username):
         # Another job of the same role, as a project's own jobs are: only the WHERE clause,
         # not pg_cron's row-level policy (the role bypasses RLS, as Supabase's does), keeps it.
-        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(owner))
         other = conn.execute("SELECT cron.schedule('sqlcheck-other', '0 0 1 1 *', 'SELECT 1')")
         jobs["other"] = other.fetchone()[0]
     for number, (job, age, ended, _) in enumerate(MADE_UP_RUNS):
@@ -187,8 +195,7 @@ def history_job_keeps_a_day(conn) -> list[str]:
         )
     row = conn.execute("SELECT command FROM cron.job WHERE jobname = %s", [names.CRON_HISTORY_JOB])
     command = row.fetchone()[0]
-    with conn.transaction():
-        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(owner))
+    with as_role(conn, username):
         conn.execute(command)
     left = conn.execute(
         "SELECT return_message::int FROM cron.job_run_details WHERE command = 'made up'"
@@ -216,8 +223,7 @@ def cron_revisions_reverse(url: str, conn, owner: str) -> list[str]:
         return [name for name, _, _ in conn.execute(CRON_JOBS)]
 
     def again() -> None:
-        with conn.transaction():
-            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
+        with as_role(conn, owner):
             conn.execute(cron.schedule_refresh_job())
             conn.execute(cron.schedule_history_job())
 
