@@ -149,7 +149,7 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Ratios measured in one run; ``-- --large`` adds 1M rows. Writes bench-output/*.png."""
     install(session, DEFAULT_POSTGRES, "embedded")
-    session.install("matplotlib")
+    session.install("matplotlib", "numpy")
     session.run("python", "-m", "tests.benchmarks.refresh", *session.posargs)
 
 

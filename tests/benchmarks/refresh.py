@@ -32,10 +32,13 @@ like a Supabase project's ``postgres`` (not a superuser); the superuser only set
   changes never shown: once the trailing edge has run, the rows in which each materialized
   view differs from its live twin (the refresher is the trailing edge in both modes).
 
-Modes alternate where they are compared, so drift on the machine hits both alike. The plot of
-staleness over time is written to ``bench-output/staleness.png`` (``staleness-durable.png`` with
-``--durable``, so the two runs keep their own). ``--durable`` runs the server
-with durable commits (fsync and synchronous_commit on), as production does.
+Modes alternate where they are compared, so drift on the machine hits both alike: the TPS rows
+run their rounds in ABBA order and show the median of the rounds' ratios with its range, the
+bulk inserts rotate which mode runs first, and each latency percentile's ratio carries a 95%
+bootstrap interval (the commits resampled), so a ratio near a target says whether it could be
+chance. The plot of staleness over time is written to ``bench-output/staleness.png``
+(``staleness-durable.png`` with ``--durable``, so the two runs keep their own). ``--durable``
+runs the server with durable commits (fsync and synchronous_commit on), as production does.
 """
 
 import argparse
@@ -54,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import psycopg
 from psycopg import sql
 
@@ -347,18 +351,43 @@ class Writers:
         return len(self.commits) / self.seconds
 
 
+@dataclass
+class Paired:
+    """Rounds of a measurement with no trigger and with a trigger, paired: the median of each
+    mode and the ratio of each round (the two measured back to back)."""
+
+    medians: dict[str, float]
+    ratios: list[float]
+
+    @property
+    def ratio(self) -> float:
+        """The median of the rounds' ratios: each pair shares the machine's state of the
+        moment, so drift over the run (15-25% between rows of one run) cancels within it."""
+        return statistics.median(self.ratios)
+
+
 def alternate(
     conn: psycopg.Connection, rounds: int, measure: Callable[[], float], trigger: str = "ours"
-) -> dict[str, float]:
-    """Median of ``measure`` with no trigger and with ``trigger`` (a mode of ``use``), inside
-    the window, the two modes alternating so that drift on the machine hits both alike."""
+) -> Paired:
+    """``measure`` with no trigger and with ``trigger`` (a mode of ``use``), inside the window,
+    in ABBA order (none first in even rounds, the trigger first in odd ones), so that neither
+    mode always runs second, on the table and the markers the first one left."""
     result: dict[str, list[float]] = {"none": [], trigger: []}
-    for _ in range(rounds):
-        for mode in result:
+    for round_ in range(rounds):
+        modes = list(result) if round_ % 2 == 0 else list(reversed(result))
+        for mode in modes:
             use(conn, mode)
             open_window(conn)
             result[mode].append(measure())
-    return {m: statistics.median(v) for m, v in result.items()}
+    return Paired(
+        {m: statistics.median(v) for m, v in result.items()},
+        [t / n for t, n in zip(result[trigger], result["none"], strict=True)],
+    )
+
+
+def spread(ratios: list[float]) -> str:
+    """The range of the rounds' ratios, for the figures column: how far one round moves."""
+    return f"{len(ratios)} rounds {min(ratios):.3f}-{max(ratios):.3f}"
 
 
 def writers_tps(
@@ -366,10 +395,10 @@ def writers_tps(
     conn: psycopg.Connection,
     clients: int,
     seconds: float,
-    rounds: int = 2,
+    rounds: int = 4,
     trigger: str = "ours",
     api: bool = False,
-) -> dict[str, float]:
+) -> Paired:
     def measure() -> float:
         writers = Writers(url, clients, seconds, api=api)
         writers.run()
@@ -386,8 +415,8 @@ INSERT INTO activities (peer_mentor_id, chapter_id, activity_type_id, occurred_a
 
 
 def pgbench_tps(
-    url: str, conn: psycopg.Connection, seconds: float, rounds: int = 3, trigger: str = "ours"
-) -> dict[str, float]:
+    url: str, conn: psycopg.Connection, seconds: float, rounds: int = 4, trigger: str = "ours"
+) -> Paired:
     """Single-row inserts from pgbench (C client, prepared statements): the server's own cost
     per commit, which a client library's overhead otherwise dilutes."""
     script = PGBENCH_SCRIPT.format(
@@ -637,14 +666,14 @@ def measure(
         # the refreshed views' old rows are not left for an autovacuum during the next figure.
         conn.execute("VACUUM ANALYZE")
 
-    def tps_row(clients: str, tps: dict[str, float], what: str = "trigger") -> None:
+    def tps_row(clients: str, tps: Paired, what: str = "trigger") -> None:
         back_to_size()
-        with_trigger = next(v for k, v in tps.items() if k != "none")
+        with_trigger = next(v for k, v in tps.medians.items() if k != "none")
         table.append(
             (
                 f"{label} single-row insert TPS, {clients}: {what} / none",
-                with_trigger / tps["none"],
-                f"{with_trigger:.0f} / {tps['none']:.0f} tx/s",
+                tps.ratio,
+                f"{with_trigger:.0f} / {tps.medians['none']:.0f} tx/s; {spread(tps.ratios)}",
             )
         )
 
@@ -665,8 +694,10 @@ def measure(
     tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds, trigger="bare"), bare)
 
     bulk: dict[str, list[float]] = {"none": [], "ours": [], "per-row": []}
+    modes = list(bulk)
     for round_ in range(args.repeat):
-        for mode in bulk:
+        # Each round starts with the next mode, so that no mode always runs first.
+        for mode in modes[round_ % 3 :] + modes[: round_ % 3]:
             use(conn, mode)
             open_window(conn)
 
@@ -679,21 +710,16 @@ def measure(
             conn.execute(
                 "DELETE FROM activities WHERE id > (SELECT max(id) - 10000 FROM activities)"
             )
-    med = {m: statistics.median(v) for m, v in bulk.items()}
-    table.append(
-        (
-            f"{label} 10,000-row insert: trigger / none",
-            med["ours"] / med["none"],
-            f"{med['ours'] * 1000:.0f} / {med['none'] * 1000:.0f} ms",
+    for mode, what in (("ours", "trigger"), ("per-row", "per-row trigger")):
+        ratios = [t / n for t, n in zip(bulk[mode], bulk["none"], strict=True)]
+        ms = statistics.median(bulk[mode]) * 1000, statistics.median(bulk["none"]) * 1000
+        table.append(
+            (
+                f"{label} 10,000-row insert: {what} / none",
+                statistics.median(ratios),
+                f"{ms[0]:.0f} / {ms[1]:.0f} ms; {spread(ratios)}",
+            )
         )
-    )
-    table.append(
-        (
-            f"{label} 10,000-row insert: per-row trigger / none",
-            med["per-row"] / med["none"],
-            f"{med['per-row'] * 1000:.0f} / {med['none'] * 1000:.0f} ms",
-        )
-    )
 
     conn.execute("VACUUM ANALYZE activities")  # as autovacuum leaves it in steady use
     conn.execute(STRAIGHTFORWARD)
@@ -793,6 +819,25 @@ STATISTICS: dict[str, Callable[[list[float]], float]] = {
 FLOORS = {"bare": "bare trigger", "emptied": "trigger, body emptied"}
 #: What the latency rows compare: (the latency measured, the statistics shown).
 LATENCIES = (("commit", ("p50", "p99", "max")), ("transaction", ("p50", "p99")))
+#: Bootstrap resamples behind a latency ratio's interval; fixed seed: one run, one table.
+RESAMPLES, SEED = 1000, 20261124
+
+
+def ratio_interval(ours: list[float], base: list[float], q: float) -> tuple[float, float]:
+    """95% bootstrap interval of percentile(ours, q) / percentile(base, q): both runs' commits
+    resampled with replacement. A p99 of 2,000 commits is the 20th worst: whether a ratio near
+    a target is above or below it may be chance, and the interval says how much."""
+    rng = np.random.default_rng(SEED)
+    ratios = np.empty(RESAMPLES)
+    a, b = np.asarray(ours), np.asarray(base)
+    # In chunks: a flat-out run has tens of thousands of commits.
+    for start in range(0, RESAMPLES, 100):
+        n = min(100, RESAMPLES - start)
+        top = np.percentile(rng.choice(a, size=(n, a.size)), q, axis=1, method="nearest")
+        bottom = np.percentile(rng.choice(b, size=(n, b.size)), q, axis=1, method="nearest")
+        ratios[start : start + n] = top / bottom
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def latency_rows(label: str, runs: dict[str, list[Commit]]) -> list[tuple[str, float, str]]:
@@ -800,7 +845,7 @@ def latency_rows(label: str, runs: dict[str, list[Commit]]) -> list[tuple[str, f
     p99), sync and async; the async COMMIT p99 against writers with no refresh at all: what
     the refresh work itself (wherever it runs) costs the writers on 2 cores; and the floors'
     COMMIT p99 against the same: what any trigger of the prescribed kind costs there. ``label``
-    has a ``{}`` for what the row measures."""
+    has a ``{}`` for what the row measures. Percentile rows give their 95% interval."""
     rows = []
     compared = [
         (mode, what, stat, "none")
@@ -812,15 +857,20 @@ def latency_rows(label: str, runs: dict[str, list[Commit]]) -> list[tuple[str, f
     compared.extend((floor, "commit", "p99", "quiet") for floor in FLOORS)
     for mode, what, stat, base in compared:
         pick = STATISTICS[stat]
-        ours = pick([getattr(c, what) for c in runs[mode]])
-        none = pick([getattr(c, what) for c in runs[base]])
+        mine = [getattr(c, what) for c in runs[mode]]
+        theirs = [getattr(c, what) for c in runs[base]]
+        ours, none = pick(mine), pick(theirs)
         against = "none" if base == "none" else "none, no refreshes"
         measured = f"{what} latency {stat}" + (f", {mode}" if mode not in FLOORS else "")
+        figures = f"{ours * 1000:.2f} / {none * 1000:.2f} ms"
+        if stat != "max":
+            low, high = ratio_interval(mine, theirs, float(stat[1:]))
+            figures += f"; 95% interval {low:.3f}-{high:.3f}"
         rows.append(
             (
                 label.format(measured) + f": {FLOORS.get(mode, 'trigger')} / {against}",
                 ours / none,
-                f"{ours * 1000:.2f} / {none * 1000:.2f} ms",
+                figures,
             )
         )
     return rows
