@@ -236,8 +236,9 @@ def cron_revisions_reverse(url: str, conn, owner: str) -> list[str]:
     )
     for what, step, expected in steps:
         step()
-        if installed() != expected:
-            problems.append(f"after {what}: jobs {installed()}, expected {expected}")
+        jobs = installed()
+        if jobs != expected:
+            problems.append(f"after {what}: jobs {jobs}, expected {expected}")
     return problems
 
 
