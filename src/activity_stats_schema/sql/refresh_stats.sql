@@ -3,13 +3,16 @@ CREATE FUNCTION {private}.{refresh_function}(p_force boolean DEFAULT false)
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
+ SET enable_seqscan TO 'on'
 AS $function$
 -- Refreshes both materialized views CONCURRENTLY, debounced through the single log row.
 -- Returns what it did: 'refreshed', 'failed', 'debounced', 'busy' or 'skipped_snapshot'.
 -- It never raises for a failed refresh: the caller is usually a writer's COMMIT.
 --
 -- SECURITY DEFINER so it runs as the views' owner whoever writes (a non-owner's REFRESH fails
--- with 42501); search_path pinned and every name schema-qualified.
+-- with 42501); search_path pinned and every name schema-qualified. enable_seqscan on: the
+-- commit's trigger function, which calls this, turns it off for its marker probe, and the
+-- refresh must plan as usual.
 DECLARE
     v_log         {private}.{refresh_log}%ROWTYPE;
     v_started     timestamptz;
