@@ -15,6 +15,9 @@ like a Supabase project's ``postgres`` (not a superuser); the superuser only set
   SECURITY INVOKER function (a bulk insert would call it per row), which no trigger of the
   prescribed kind can go below;
 * a 10,000-row insert: trigger (window open) / none, and a straightforward per-row trigger / none;
+* the COMMIT p50 of 1 client (window open), trigger / none, while 100,000 deleted markers wait
+  for a VACUUM that an old snapshot holds off (a long report, a standby's feedback): what each
+  commit's marker probe reads when the marker table is bloated;
 * commit latency (the COMMIT statement, where the deferred trigger runs) p50 / p99 / max of 4
   writers, sync mode and async mode (refresher running), flat out and at the steady rate,
   each against the same writers with no trigger while the views are refreshed on the same
@@ -87,6 +90,9 @@ OUTPUT = Path("bench-output")
 WARM_UP = 10
 #: ``--durable``: every commit is flushed, so the trigger's cost is set against a real commit's.
 DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+#: Deleted markers an old snapshot keeps from VACUUM in the bloated-marker row: about 560 pages,
+#: what 100,000 commits leave behind while, say, a report runs for an hour.
+HELD_MARKERS = 100_000
 
 #: The first release's shape, for "ours / the straightforward version": the counting rules
 #: with a per-row join and a sort, views without ORDER BY, the narrower index, default settings.
@@ -208,6 +214,38 @@ def trigger_body_emptied(conn: psycopg.Connection) -> Iterator[None]:
         yield
     finally:
         conn.execute(original.encode())
+
+
+@contextmanager
+def markers_kept(url: str, conn: psycopg.Connection, count: int) -> Iterator[None]:
+    """``count`` markers inserted and cleared, as refreshes clear them, while another session's
+    REPEATABLE READ snapshot keeps VACUUM from removing them. The marker table's statistics stay
+    as the last VACUUM ANALYZE left them (a small table), as they are between autovacuum's runs
+    on a table that grows."""
+    with psycopg.connect(url) as holder:
+        holder.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        holder.execute("SELECT 1")  # the snapshot is taken: from here on nothing is removed
+        row = conn.execute(
+            sql.SQL(
+                "WITH added AS (INSERT INTO {} SELECT FROM generate_series(1, %s) RETURNING id)"
+                " SELECT max(id) FROM added"
+            ).format(PENDING),
+            [count],
+        ).fetchone()
+        assert row is not None
+        conn.execute(sql.SQL("DELETE FROM {} WHERE id <= %s").format(PENDING), [row[0]])
+        set_log(conn, pending_cleared_through=row[0])
+        try:
+            yield
+        finally:
+            holder.rollback()
+
+
+def commit_p50(url: str, seconds: float) -> float:
+    """One writer's median COMMIT, single-row inserts as fast as it can for ``seconds``."""
+    writer = Writers(url, 1, seconds)
+    writer.run()
+    return statistics.median(c.commit for c in writer.commits)
 
 
 def open_window(conn: psycopg.Connection) -> None:
@@ -721,6 +759,19 @@ def measure(
                 f"{ms[0]:.0f} / {ms[1]:.0f} ms; {spread(ratios)}",
             )
         )
+
+    back_to_size()
+    with markers_kept(url, conn, HELD_MARKERS):
+        kept = alternate(conn, 4, lambda: commit_p50(url, args.seconds))
+    back_to_size()
+    ms = kept.medians["ours"] * 1000, kept.medians["none"] * 1000
+    table.append(
+        (
+            f"{label} COMMIT p50, 1 client, {HELD_MARKERS:,} deleted markers kept: trigger / none",
+            kept.ratio,
+            f"{ms[0]:.2f} / {ms[1]:.2f} ms; {spread(kept.ratios)}",
+        )
+    )
 
     conn.execute("VACUUM ANALYZE activities")  # as autovacuum leaves it in steady use
     conn.execute(STRAIGHTFORWARD)
