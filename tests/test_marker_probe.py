@@ -8,12 +8,18 @@ ran: SET CONSTRAINTS ALL IMMEDIATE fires the deferred trigger at the INSERT, ins
 import datetime as dt
 
 import psycopg
-from psycopg import sql
+import pytest
 
 from activity_stats_schema import names
-from tests.support.data import Seed, insert_activities, make_due, seed, set_log
-
-MARKERS = sql.Identifier(names.PRIVATE_SCHEMA, names.PENDING_CHANGES)
+from tests.support.data import (
+    Seed,
+    insert_activities,
+    leave_cleared_markers,
+    make_due,
+    refresh_log,
+    seed,
+    set_log,
+)
 
 
 def scans(conn: psycopg.Connection, schema: str, table: str) -> tuple[int, int]:
@@ -27,16 +33,6 @@ def scans(conn: psycopg.Connection, schema: str, table: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def leave_deleted_markers(conn: psycopg.Connection, count: int) -> None:
-    """What a busy day leaves behind: many markers, cleared by refreshes, not yet vacuumed."""
-    with conn.transaction():
-        conn.execute(
-            sql.SQL("INSERT INTO {} SELECT FROM generate_series(1, %s)").format(MARKERS), [count]
-        )
-        conn.execute(sql.SQL("DELETE FROM {}").format(MARKERS))
-    set_log(conn, pending_cleared_through=count)
-
-
 def insert_firing_the_trigger(conn: psycopg.Connection, data: Seed) -> tuple[int, int]:
     """Insert one activity with the trigger fired at once; the marker table's scans meanwhile."""
     with conn.transaction(force_rollback=True):
@@ -47,29 +43,24 @@ def insert_firing_the_trigger(conn: psycopg.Connection, data: Seed) -> tuple[int
     return after[0] - before[0], after[1] - before[1]
 
 
-def test_the_commits_marker_probe_uses_the_index_not_the_deleted_markers(db):
+#: Log states in which the commit's trigger only marks (no refresh whose scans would count).
+ONLY_MARKS = {
+    "async": {"async_refresh": True},
+    "inside the window": {
+        "debounce_interval": dt.timedelta(days=1),
+        "last_attempt_at": dt.datetime.now(dt.UTC),
+    },
+}
+
+
+@pytest.mark.parametrize("state", ONLY_MARKS.values(), ids=ONLY_MARKS.keys())
+def test_the_commits_marker_probe_uses_the_index_not_the_deleted_markers(db, state):
     with db.connect() as conn:
         data = seed(conn)
-        leave_deleted_markers(conn, 5_000)
-        set_log(conn, async_refresh=True)  # the trigger only marks: no refresh to count
+        leave_cleared_markers(conn, 5_000)
+        set_log(conn, **state)
     with db.connect() as conn:  # a new session plans the trigger's queries afresh
-        seq_scans, index_scans = insert_firing_the_trigger(conn, data)
-    assert seq_scans == 0
-    assert index_scans == 1
-
-
-def test_the_probe_uses_the_index_inside_the_debounce_window_too(db):
-    with db.connect() as conn:
-        data = seed(conn)
-        leave_deleted_markers(conn, 5_000)
-        set_log(
-            conn,
-            debounce_interval=dt.timedelta(hours=1),
-            last_attempt_at=dt.datetime.now(dt.UTC),
-        )
-    with db.connect() as conn:
-        seq_scans, index_scans = insert_firing_the_trigger(conn, data)
-    assert (seq_scans, index_scans) == (0, 1)
+        assert insert_firing_the_trigger(conn, data) == (0, 1)  # (sequential, index) scans
 
 
 def test_a_refresh_run_by_the_commit_plans_with_sequential_scans_allowed(db):
@@ -86,10 +77,6 @@ def test_a_refresh_run_by_the_commit_plans_with_sequential_scans_allowed(db):
         before = [scans(conn, names.PRIVATE_SCHEMA, view)[0] for view in views]
         insert_activities(conn, data, 1)
         after = [scans(conn, names.PRIVATE_SCHEMA, view)[0] for view in views]
-        refreshes = conn.execute(
-            sql.SQL("SELECT refresh_count FROM {}").format(
-                sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG)
-            )
-        ).fetchone()
-    assert refreshes == (2,)  # this statement's trigger refreshed
+        refreshes = refresh_log(conn)["refresh_count"]
+    assert refreshes == 2  # this statement's trigger refreshed
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]

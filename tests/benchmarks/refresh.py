@@ -69,7 +69,7 @@ from activity_stats_schema.embedded import binaries, embedded_server
 from activity_stats_schema.functions import FORCE_REFRESH
 from activity_stats_schema.migrate import upgrade
 from activity_stats_schema.refresher import Refresher
-from tests.support.data import make_due, set_log
+from tests.support.data import leave_cleared_markers, make_due, set_log
 
 ACTIVITIES = sql.Identifier(names.ACTIVITIES)
 OURS = sql.Identifier(names.REFRESH_TRIGGER)
@@ -225,16 +225,7 @@ def markers_kept(url: str, conn: psycopg.Connection, count: int) -> Iterator[Non
     with psycopg.connect(url) as holder:
         holder.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         holder.execute("SELECT 1")  # the snapshot is taken: from here on nothing is removed
-        row = conn.execute(
-            sql.SQL(
-                "WITH added AS (INSERT INTO {} SELECT FROM generate_series(1, %s) RETURNING id)"
-                " SELECT max(id) FROM added"
-            ).format(PENDING),
-            [count],
-        ).fetchone()
-        assert row is not None
-        conn.execute(sql.SQL("DELETE FROM {} WHERE id <= %s").format(PENDING), [row[0]])
-        set_log(conn, pending_cleared_through=row[0])
+        leave_cleared_markers(conn, count)
         try:
             yield
         finally:

@@ -150,6 +150,23 @@ def countable_total(conn: psycopg.Connection) -> int:
     return int(row[0])
 
 
+def leave_cleared_markers(conn: psycopg.Connection, count: int) -> None:
+    """``count`` markers added and cleared, as refreshes clear them (the log's cleared id moved
+    past them): deleted rows that wait for VACUUM, which the commit's marker probe must not read."""
+    markers = sql.Identifier(PRIVATE, names.PENDING_CHANGES)
+    with conn.transaction():
+        row = conn.execute(
+            sql.SQL(
+                "WITH added AS (INSERT INTO {} SELECT FROM generate_series(1, %s) RETURNING id)"
+                " SELECT max(id) FROM added"
+            ).format(markers),
+            [count],
+        ).fetchone()
+        assert row is not None
+        conn.execute(sql.SQL("DELETE FROM {} WHERE id <= %s").format(markers), [row[0]])
+    set_log(conn, pending_cleared_through=row[0])
+
+
 def pending(conn: psycopg.Connection) -> int:
     """Changes marked as not yet seen by a refresh."""
     row = conn.execute(
