@@ -11,6 +11,7 @@ and :func:`create_project_database` a throwaway server's database owned and set 
 import json
 import secrets
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -75,11 +76,42 @@ def create_project_database(
     return server.url(dbname, user=owner)
 
 
+#: An API role's own settings (``ALTER ROLE ... SET``, for every database, then for this one,
+#: which wins): what PostgREST applies to each request it runs as that role.
+ROLE_SETTINGS = """
+SELECT split_part(u.setting, '=', 1), substr(u.setting, strpos(u.setting, '=') + 1)
+FROM pg_catalog.pg_db_role_setting AS s
+CROSS JOIN LATERAL unnest(s.setconfig) WITH ORDINALITY AS u(setting, n)
+WHERE s.setrole = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = %s)
+  AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database AS d
+                             WHERE d.datname = pg_catalog.current_database()))
+ORDER BY s.setdatabase, u.n
+"""
+
+#: Settings by name: (name, value) in the order they apply.
+Settings = list[tuple[str, str]]
+
+#: Per connection, the settings read for each role. PostgREST reads them when it starts and on
+#: a configuration reload, not per request, so a request costs no catalog read here either.
+_role_settings: weakref.WeakKeyDictionary[psycopg.Connection, dict[str, Settings]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def role_settings(conn: psycopg.Connection, role: str) -> Settings:
+    """``role``'s settings as PostgREST applies them, read once per connection."""
+    known = _role_settings.setdefault(conn, {})
+    if role not in known:
+        known[role] = [(name, value) for name, value in conn.execute(ROLE_SETTINGS, [role])]
+    return known[role]
+
+
 @contextmanager
 def as_api_user(
     conn: psycopg.Connection, role: str, user_id: uuid.UUID | None = None
 ) -> Iterator[psycopg.Connection]:
-    """One PostgREST request: a transaction with ``SET LOCAL ROLE`` and the JWT claims set.
+    """One PostgREST request: a transaction with ``SET LOCAL ROLE``, the JWT claims and the
+    role's own settings (Supabase's statement timeouts among them) set for the transaction.
 
     The transaction commits when the block ends without error (deferred triggers fire then).
     """
@@ -87,6 +119,14 @@ def as_api_user(
     if user_id is not None:
         claims["sub"] = str(user_id)
     with conn.transaction():
+        # Read (once) inside the request's transaction: outside it, a connection that is not in
+        # autocommit would open the transaction this block then only nests in.
+        settings = [("request.jwt.claims", json.dumps(claims)), *role_settings(conn, role)]
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
-        conn.execute("SELECT set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        conn.execute(
+            sql.SQL("SELECT {}").format(
+                sql.SQL(", ").join(sql.SQL("set_config(%s, %s, true)") for _ in settings)
+            ),
+            [value for setting in settings for value in setting],
+        )
         yield conn

@@ -22,6 +22,32 @@ $roles$;
 
 GRANT anon, authenticated, service_role TO authenticator;
 
+-- Supabase's statement timeouts for API requests (its "Timeouts" guide): anon 3 s,
+-- authenticated 8 s, and authenticator's 8 s for whatever sets none (service_role). PostgREST
+-- (>= 11.1) applies the impersonated role's settings to each request's transaction, and
+-- as_api_user does the same; a SET ROLE alone applies none of them. A role that already has a
+-- statement_timeout (a server that is Supabase's, or set by hand) keeps it.
+DO $timeouts$
+DECLARE
+    v_role    text;
+    v_timeout text;
+BEGIN
+    FOR v_role, v_timeout IN
+        VALUES ('anon', '3s'), ('authenticated', '8s'), ('authenticator', '8s')
+    LOOP
+        IF NOT EXISTS (
+            SELECT FROM pg_catalog.pg_db_role_setting AS s
+              JOIN pg_catalog.pg_roles AS r ON r.oid = s.setrole
+             WHERE r.rolname = v_role AND s.setdatabase = 0
+               AND EXISTS (SELECT FROM unnest(s.setconfig) AS c
+                            WHERE c LIKE 'statement\_timeout=%')
+        ) THEN
+            EXECUTE format('ALTER ROLE %I SET statement_timeout = %L', v_role, v_timeout);
+        END IF;
+    END LOOP;
+END
+$timeouts$;
+
 CREATE SCHEMA IF NOT EXISTS auth;
 GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
 
