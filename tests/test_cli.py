@@ -133,6 +133,27 @@ def test_not_migrated_database_is_named(empty_db, capsys):
         assert "not migrated" in capsys.readouterr().err
 
 
+def test_a_refresher_on_a_database_not_migrated_says_so_and_exits(empty_db):
+    """A refresher deployed before its migration ran: one line, not a traceback."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "activity_stats_schema",
+            "--database-url",
+            empty_db.url,
+            "refresher",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == FAILED
+    assert "not migrated" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(
     "command",
     [

@@ -39,6 +39,7 @@ AGAIN: tuple[ModuleType, ...] = tuple(
         "test_chapter_access",
         "test_fallback_views",
         "test_migrations",
+        "test_parallel_refresh",
         "test_refresh_cases",
         "test_refresh_security",
         "test_refresher",

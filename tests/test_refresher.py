@@ -13,7 +13,7 @@ import pytest
 from psycopg import sql
 
 from activity_stats_schema import names
-from activity_stats_schema.functions import CALL_REFRESH_PENDING
+from activity_stats_schema.functions import CALL_REFRESH_BEGIN
 from activity_stats_schema.refresher import APPLICATION_NAME, WRITERS_IN_PROGRESS, Refresher
 from tests.support.data import hold_view_lock, insert_activities, seed, set_log, view_total
 from tests.support.pooler import pgbouncer, transaction_pooler
@@ -175,13 +175,18 @@ def test_a_change_whose_commit_outlasts_the_refreshers_last_check_is_still_picke
             insert_activities(c, data, 1, chapter="B")
 
         commit = BackgroundTransaction(late, held)
-        # Its trigger has run (it saw the first change's marker: no NOTIFY); its COMMIT waits.
-        wait_until_waiting_on_lock(conn, late.info.backend_pid)
-        views.execute("ROLLBACK")
-        assert wait_for_refresh(listener) == "refreshed"  # the first change only
-        # It has checked again, and found nothing committed:
-        wait_until_idle_after(conn, pid, refreshing_since, names.REFRESH_PENDING_FUNCTION)
-        holder.execute("SELECT pg_advisory_unlock(4242)")
+        try:
+            # Its trigger has run (it saw the first change's marker: no NOTIFY); its COMMIT
+            # waits.
+            wait_until_waiting_on_lock(conn, late.info.backend_pid)
+            views.execute("ROLLBACK")
+            assert wait_for_refresh(listener) == "refreshed"  # the first change only
+            # It has checked again, and found nothing committed:
+            wait_until_idle_after(conn, pid, refreshing_since, names.REFRESH_BEGIN_FUNCTION)
+        finally:
+            # Also when an assertion above fails: the COMMIT then ends, and its connection
+            # can close (closing it while the COMMIT waits would hang the test).
+            holder.execute("SELECT pg_advisory_unlock(4242)")
         assert commit.join() == {"committed": True}
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
         # Well inside POLL_SECONDS (30 s), with no further write:
@@ -209,7 +214,7 @@ def test_behind_a_transaction_pooler_a_change_still_appears_with_no_further_writ
             conn,
             "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database()"
             " AND state = 'idle' AND query LIKE %s)",
-            [f"%{names.REFRESH_PENDING_FUNCTION}%"],
+            [f"%{names.REFRESH_BEGIN_FUNCTION}%"],
             30,
             "the refresher did not check for changes within 30 s",
         )
@@ -236,7 +241,8 @@ def test_behind_a_transaction_pooler_the_refreshers_statements_run_again_and_aga
     transaction-mode pooler the next run goes to a server connection that never saw it. The
     refresher runs the same few statements for as long as it lives, on connections that never
     prepare."""
-    statements = [WRITERS_IN_PROGRESS, CALL_REFRESH_PENDING] * 10
+    check = (CALL_REFRESH_BEGIN, [False, True])
+    statements = [(WRITERS_IN_PROGRESS, None), check] * 10
     with transaction_pooler(db.url) as pooled:
         open_two_server_connections(pooled)
         # The harm is real here: a connection that prepares fails by the sixth run.
@@ -244,8 +250,10 @@ def test_behind_a_transaction_pooler_the_refreshers_statements_run_again_and_aga
             psycopg.connect(pooled, autocommit=True) as preparing,
             pytest.raises(psycopg.errors.InvalidSqlStatementName),
         ):
-            for statement in statements:
-                preparing.execute(statement).fetchone()
+            for statement, params in statements:
+                preparing.execute(statement, params).fetchone()
         with Refresher(pooled).connect() as conn:
-            answers = [conn.execute(statement).fetchone() for statement in statements]
-    assert answers[1::2] == [("clean",)] * 10  # every check ran, and found nothing to do
+            answers = [
+                conn.execute(statement, params).fetchone() for statement, params in statements
+            ]
+    assert answers[1::2] == [("clean", None)] * 10  # every check ran, and found nothing to do

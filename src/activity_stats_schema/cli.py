@@ -212,7 +212,11 @@ def refresher(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    Refresher(_url(args), stop).run()
+    try:
+        Refresher(_url(args), stop).run()
+    except NOT_MIGRATED as exc:
+        # A refresher newer than the schema (deployed before its migration ran): say so.
+        raise _not_migrated(exc) from None
     return OK
 
 

@@ -16,6 +16,11 @@ def declare(sql_file: str) -> PGFunction:
     return PGFunction.from_sql(render(sql_file))
 
 
+#: A refresh's steps: take the log row and the markers; refresh one view; record the outcome.
+#: Declared before refresh_stats, which runs them in one backend.
+REFRESH_BEGIN = declare("refresh_begin.sql")
+REFRESH_VIEW = declare("refresh_view.sql")
+REFRESH_END = declare("refresh_end.sql")
 #: The refresh entry point: the trigger, ``activity-stats-schema refresh`` and schedulers call it.
 REFRESH_STATS = declare("refresh_stats.sql")
 #: The trailing edge's entry point: refresh when changes wait (refresher process, pg_cron).
@@ -38,6 +43,9 @@ DASHBOARD_PEER_MENTOR_STATS = declare("dashboard_peer_mentor_stats.sql")
 DASHBOARD_ACTIVITY_TIME_SERIES = declare("dashboard_activity_time_series.sql")
 
 FUNCTIONS = (
+    REFRESH_BEGIN,
+    REFRESH_VIEW,
+    REFRESH_END,
     REFRESH_STATS,
     REFRESH_PENDING,
     ACTIVITIES_REFRESH_TRIGGER,
@@ -66,5 +74,14 @@ def _call(function: str, arguments: str = "") -> sql.Composed:
 
 #: Refresh now, whatever the debounce (CLI ``refresh``, the validator, tests, benchmark).
 FORCE_REFRESH = _call(names.REFRESH_FUNCTION, "true")
-#: The trailing edge's call (refresher process).
+#: The trailing edge's call (pg_cron; the refresher process runs the steps below instead).
 CALL_REFRESH_PENDING = _call(names.REFRESH_PENDING_FUNCTION)
+
+#: A refresh's steps, as the refresher process runs them (parameters: force, if_pending).
+CALL_REFRESH_BEGIN = sql.SQL("SELECT b.state, b.pending FROM {}.{}(%s, %s) AS b").format(
+    sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_BEGIN_FUNCTION)
+)
+#: One view (parameter: its name); returns NULL or the error.
+CALL_REFRESH_VIEW = _call(names.REFRESH_VIEW_FUNCTION, "%s")
+#: The outcome (parameters: what refresh_begin returned as pending, the first error or NULL).
+CALL_REFRESH_END = _call(names.REFRESH_END_FUNCTION, "%s::bigint[], %s")

@@ -58,6 +58,15 @@ LIVE_VIEWS: Final = (LIVE_PEER_MENTOR_STATS, LIVE_ACTIVITY_TIME_SERIES)
 REFRESH_FUNCTION: Final = "refresh_stats"
 #: The trailing edge's entry point (refresher process, pg_cron): refresh if changes wait.
 REFRESH_PENDING_FUNCTION: Final = "refresh_pending"
+#: A refresh's three steps, which refresh_stats runs in one backend and the refresher process
+#: spreads over one connection per view: take the log row and the markers, refresh one view,
+#: record the outcome (in the transaction that began).
+REFRESH_BEGIN_FUNCTION: Final = "refresh_begin"
+REFRESH_VIEW_FUNCTION: Final = "refresh_view"
+REFRESH_END_FUNCTION: Final = "refresh_end"
+#: Transaction-local setting: when this transaction's refresh_begin started the refresh (epoch
+#: seconds), for its refresh_end; empty when no refresh was begun.
+STARTED_SETTING: Final = "activity_stats.refresh_started"
 #: NOTIFY channel: "changes are waiting" (sent by the first change after a refresh).
 CHANGES_CHANNEL: Final = "activity_stats_changes"
 #: The pg_cron job that runs refresh_pending() where pg_cron is installed (Supabase), and how
@@ -149,6 +158,9 @@ def sql_names() -> dict[str, str]:
         "refresh_log": REFRESH_LOG,
         "pending_changes": PENDING_CHANGES,
         "refresh_pending_function": REFRESH_PENDING_FUNCTION,
+        "refresh_begin_function": REFRESH_BEGIN_FUNCTION,
+        "refresh_view_function": REFRESH_VIEW_FUNCTION,
+        "refresh_end_function": REFRESH_END_FUNCTION,
         "countable_activities": COUNTABLE_ACTIVITIES,
         "mv_peer_mentor_stats": MV_PEER_MENTOR_STATS,
         "mv_activity_time_series": MV_ACTIVITY_TIME_SERIES,
@@ -178,6 +190,9 @@ def sql_literals() -> dict[str, str]:
         "reporting_time_zone": REPORTING_TIME_ZONE,
         "dedup_time_zone": DUPLICATE_MINUTE_TIME_ZONE,
         "queued_setting": QUEUED_SETTING,
+        "started_setting": STARTED_SETTING,
+        "mv_peer_mentor_stats_name": MV_PEER_MENTOR_STATS,
+        "mv_activity_time_series_name": MV_ACTIVITY_TIME_SERIES,
         "changes_channel": CHANGES_CHANNEL,
         "refreshed_channel": REFRESHED_CHANNEL,
         "cron_job": CRON_JOB,

@@ -108,12 +108,13 @@ def set_log(conn: psycopg.Connection, **values: Any) -> None:
         conn.execute(sql.SQL("UPDATE {} SET {}").format(LOG, assignments), values)
 
 
-def hold_view_lock(conn: psycopg.Connection) -> None:
-    """Inside the caller's open transaction, refresh mv_peer_mentor_stats by hand: the
-    transaction then holds the lock every other refresh of that view must wait for."""
+def hold_view_lock(conn: psycopg.Connection, view: str = names.MV_PEER_MENTOR_STATS) -> None:
+    """Inside the caller's open transaction, refresh ``view`` by hand: the transaction then
+    holds the lock every other refresh of that view must wait for (LOCK TABLE does not take
+    materialized views)."""
     conn.execute(
         sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
-            sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
+            sql.Identifier(names.PRIVATE_SCHEMA, view)
         )
     )
 
