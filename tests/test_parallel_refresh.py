@@ -88,14 +88,19 @@ def both_under_way(observer: psycopg.Connection) -> None:
     )
 
 
+def one_change_marked(conn: psycopg.Connection, refresh_lock_timeout: str) -> None:
+    """One activity committed in async mode (the commit only marks it), with the log row's bound
+    on each view's lock wait: long for a test that looks while a refresh waits, short for one
+    that makes it fail."""
+    data = seed(conn)
+    set_log(conn, async_refresh=True, refresh_lock_timeout=refresh_lock_timeout)
+    with conn.transaction():
+        insert_activities(conn, data, 1)
+
+
 def test_the_refresher_refreshes_the_two_views_on_two_sessions_at_once(db):
     with db.connect() as conn, db.connect() as holder:
-        data = seed(conn)
-        # Async: the commit only marks its change. The lock wait is bounded by the log row's
-        # refresh_lock_timeout; long enough here for the test to look.
-        set_log(conn, async_refresh=True, refresh_lock_timeout="60 seconds")
-        with conn.transaction():
-            insert_activities(conn, data, 1)
+        one_change_marked(conn, "60 seconds")
         before = refresh_log(conn)
         with time_series_held(holder):
             refresh = RefreshInThread(db.url)
@@ -116,10 +121,7 @@ def test_the_refresher_refreshes_the_two_views_on_two_sessions_at_once(db):
 
 def test_a_view_that_fails_keeps_the_changes_marked_and_the_other_view_is_refreshed(db):
     with db.connect() as conn, db.connect() as holder:
-        data = seed(conn)
-        set_log(conn, async_refresh=True, refresh_lock_timeout="100 milliseconds")
-        with conn.transaction():
-            insert_activities(conn, data, 1)
+        one_change_marked(conn, "100 milliseconds")
         with time_series_held(holder):
             assert RefreshInThread(db.url).result() == "failed"
         log = refresh_log(conn)
@@ -136,10 +138,7 @@ def test_a_view_that_fails_keeps_the_changes_marked_and_the_other_view_is_refres
 
 def test_a_lost_view_session_rolls_the_refresh_back_and_keeps_the_changes(db):
     with db.connect() as conn, db.connect() as holder:
-        data = seed(conn)
-        set_log(conn, async_refresh=True, refresh_lock_timeout="60 seconds")
-        with conn.transaction():
-            insert_activities(conn, data, 1)
+        one_change_marked(conn, "60 seconds")
         before = refresh_log(conn)
         with time_series_held(holder):
             refresh = RefreshInThread(db.url)
@@ -162,10 +161,7 @@ def test_a_lost_view_session_rolls_the_refresh_back_and_keeps_the_changes(db):
 
 def test_refresh_end_without_refresh_begin_in_its_transaction_is_refused(db):
     with db.connect() as conn:
-        data = seed(conn)
-        set_log(conn, async_refresh=True)
-        with conn.transaction():
-            insert_activities(conn, data, 1)
+        one_change_marked(conn, "2 seconds")
         make_due(conn)
         before = refresh_log(conn)
         # Begun in a transaction of its own (autocommit): it wrote nothing, and held the row
