@@ -1,5 +1,6 @@
-"""The refresher refreshes each view on a session of its own, at the same time, while one
-transaction holds the log row (refresh_begin, refresh_view, refresh_end). Tests hold a view's
+"""With view sessions, the refresher refreshes each view on a session of its own, at the same
+time, while one transaction holds the log row (refresh_begin, refresh_view, refresh_end); by
+default, one after the other in that transaction. Tests hold a view's
 lock to stop a refresh where they want to look, and ask the server what each session holds."""
 
 import threading
@@ -50,10 +51,11 @@ def time_series_held(conn: psycopg.Connection) -> Iterator[None]:
 
 
 class RefreshInThread:
-    """One ``Refresher.refresh_once`` on its own connections, in a thread."""
+    """One ``Refresher.refresh_once`` on its own connections (with view sessions, unless told
+    otherwise: what most tests here look at), in a thread."""
 
-    def __init__(self, url: str) -> None:
-        self.refresher = Refresher(url)
+    def __init__(self, url: str, view_sessions: bool = True) -> None:
+        self.refresher = Refresher(url, view_sessions=view_sessions)
         self.outcome: list[object] = []
         self.thread = threading.Thread(target=self._run)
         self.thread.start()
@@ -98,7 +100,7 @@ def one_change_marked(conn: psycopg.Connection, refresh_lock_timeout: str) -> No
         insert_activities(conn, data, 1)
 
 
-def test_the_refresher_refreshes_the_two_views_on_two_sessions_at_once(db):
+def test_with_view_sessions_the_refresher_refreshes_the_two_views_at_once(db):
     with db.connect() as conn, db.connect() as holder:
         one_change_marked(conn, "60 seconds")
         before = refresh_log(conn)
@@ -117,6 +119,41 @@ def test_the_refresher_refreshes_the_two_views_on_two_sessions_at_once(db):
         after = refresh_log(conn)
         assert after["refresh_count"] == before["refresh_count"] + 1
         assert after["last_refreshed_at"] > before["last_refreshed_at"]
+
+
+#: The default refresher's one session, having refreshed the first view in its open
+#: transaction, waits for the time series' lock; and no view session exists.
+ONE_SESSION_AT_THE_SECOND_VIEW = """
+SELECT EXISTS (SELECT FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+                WHERE a.application_name = %s AND a.datname = current_database()
+                  AND l.relation = %s::regclass AND l.mode = 'ExclusiveLock'
+                  AND l.granted AND a.wait_event_type = 'Lock')
+   AND NOT EXISTS (SELECT FROM pg_stat_activity a
+                    WHERE a.application_name = %s AND a.datname = current_database())
+"""
+
+
+def test_by_default_the_refresher_refreshes_the_views_one_after_the_other_on_one_session(db):
+    with db.connect() as conn, db.connect() as holder:
+        one_change_marked(conn, "60 seconds")
+        with time_series_held(holder):
+            refresh = RefreshInThread(db.url, view_sessions=False)
+            wait_for(
+                conn,
+                ONE_SESSION_AT_THE_SECOND_VIEW,
+                [
+                    APPLICATION_NAME,
+                    f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}",
+                    VIEW_APPLICATION_NAME,
+                ],
+                30,
+                "the refresher's one session did not reach the second view",
+            )
+            assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 0
+        assert refresh.result() == "refreshed"
+        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.MV_ACTIVITY_TIME_SERIES) == 1
+        assert pending(conn) == 0
 
 
 def test_a_view_that_fails_keeps_the_changes_marked_and_the_other_view_is_refreshed(db):

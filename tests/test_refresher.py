@@ -14,7 +14,12 @@ from psycopg import sql
 
 from activity_stats_schema import names
 from activity_stats_schema.functions import CALL_REFRESH_BEGIN
-from activity_stats_schema.refresher import APPLICATION_NAME, WRITERS_IN_PROGRESS, Refresher
+from activity_stats_schema.refresher import (
+    APPLICATION_NAME,
+    VIEW_APPLICATION_NAME,
+    WRITERS_IN_PROGRESS,
+    Refresher,
+)
 from tests.support.data import hold_view_lock, insert_activities, seed, set_log, view_total
 from tests.support.pooler import pgbouncer, transaction_pooler
 from tests.support.waiting import (
@@ -57,12 +62,13 @@ def listener(db):
 
 
 @contextmanager
-def running_refresher(url: str, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``activity-stats-schema refresher`` on ``url``, logging to ``log_path``; SIGTERM at the
-    end if it still runs."""
+def running_refresher(url: str, log_path: Path, *options: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``activity-stats-schema refresher [options]`` on ``url``, logging to ``log_path``; SIGTERM
+    at the end if it still runs."""
+    command = "-m", "activity_stats_schema", "--database-url", url, "refresher", *options
     with log_path.open("w+") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "activity_stats_schema", "--database-url", url, "refresher"],
+            [sys.executable, *command],
             stderr=log,
             stdout=log,
         )
@@ -115,6 +121,32 @@ def test_a_change_inside_the_window_appears_with_no_further_write(db, listener, 
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
         assert wait_for_refresh(listener) == "refreshed"  # the refresher, once the window passed
         assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "view_connections"), [((), 0), (("--view-sessions",), 1)], ids=["default", "view"]
+)
+def test_the_refresher_opens_a_view_connection_only_when_asked(
+    db, listener, tmp_path, options, view_connections
+):
+    with db.connect() as conn:
+        data = seed(conn)
+        set_log(conn, async_refresh=True)
+        with running_refresher(db.url, tmp_path / "refresher.log", *options):
+            connected_refresher_pid(conn)
+            with conn.transaction():
+                insert_activities(conn, data, 1)  # async: the commit only marks it
+            assert wait_for_refresh(listener) == "refreshed"
+            assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+            assert view_total(conn, names.MV_ACTIVITY_TIME_SERIES) == 1
+            # Still connected; its view connections, if any, are open as long as it is.
+            assert refresher_pid(conn) is not None
+            views = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE application_name = %s AND datname = current_database()",
+                [VIEW_APPLICATION_NAME],
+            ).fetchone()
+            assert views == (view_connections,)
 
 
 def test_the_refresher_reconnects_after_its_connection_is_killed_and_catches_up(

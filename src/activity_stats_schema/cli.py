@@ -213,7 +213,7 @@ def refresher(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        Refresher(_url(args), stop).run()
+        Refresher(_url(args), stop, view_sessions=args.view_sessions).run()
     except NOT_MIGRATED as exc:
         # A refresher newer than the schema (deployed before its migration ran): say so.
         raise _not_migrated(exc) from None
@@ -291,6 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the trailing-edge refresher (LISTEN/NOTIFY) until SIGTERM",
         description="Refreshes the views whenever committed changes wait, as soon as the "
         "debounce interval allows; reconnects after a lost connection.",
+    )
+    process.add_argument(
+        "--view-sessions",
+        action="store_true",
+        help="refresh each view on a connection of its own, at once (default: one after the"
+        " other on one connection): faster on a server with cores to spare, but the refresh"
+        " then competes with writers on every core",
     )
     process.set_defaults(run=refresher)
 

@@ -21,13 +21,16 @@ the bound (one second later at most). A direct or session-mode connection is sti
 give it. Its statements are never prepared server-side, which such a pooler would also break.
 
 Each refresh runs the refresh's three steps (``refresh_begin``, ``refresh_view``,
-``refresh_end``) with the views spread over connections: the connection that LISTENs takes the
-log row and the markers in a transaction and refreshes the first view, while a second connection
-refreshes the other at the same time; the first then records the outcome and commits. On two
-cores both views take about 0.75x the time of one after the other (1M activities), and a
-change's staleness is about two refreshes, so that is what the bound gains. If either
-connection is lost, the transaction rolls back: the markers stay, and the refresh is done again
-after reconnecting.
+``refresh_end``) in one transaction on the connection that LISTENs, the views one after the
+other, as ``refresh_stats`` does. With ``view_sessions`` (``refresher --view-sessions``) the
+views are spread over connections: the main one refreshes the first view while a second
+connection refreshes the other at the same time; the main one then records the outcome and
+commits. On an idle server with 2 cores both views then take 0.52-0.99x the time (1M
+activities: 1.2-1.3 s against 1.6-2.5 s); but under writes on 2 cores the refresh then takes
+both cores from the writers, and in a lab (1M, 4 writers at 25/s, async) it doubled the writers'
+COMMIT p99 (4.6 against 2.0 ms, medians of 3 rounds) without shortening staleness (p99 4.3 s
+and 4.2 s). Hence the default: one connection, one core. If a connection is lost, the
+transaction rolls back: the markers stay, and the refresh is done again after reconnecting.
 """
 
 import logging
@@ -84,9 +87,13 @@ def _never(_: psycopg.Notify) -> bool:
 
 
 class Refresher:
-    def __init__(self, url: str, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self, url: str, stop: threading.Event | None = None, *, view_sessions: bool = False
+    ) -> None:
         self.url = libpq_url(url)
         self.stop = stop or threading.Event()
+        #: Whether each view after the first is refreshed on a connection of its own, at once.
+        self.view_sessions = view_sessions
         self.refreshes = 0
         #: How long to wait with nothing to do: POLL_SECONDS while notifications arrive.
         self.idle_seconds = POLL_SECONDS
@@ -141,18 +148,18 @@ class Refresher:
     @contextmanager
     def view_connections(self) -> Iterator[list[psycopg.Connection]]:
         """One connection for each view after the first (which the main connection refreshes),
-        closed on leaving."""
+        closed on leaving; none without ``view_sessions``."""
+        others = names.MATERIALIZED_VIEWS[1:] if self.view_sessions else ()
         with ExitStack() as stack:
-            yield [
-                stack.enter_context(self.connect(VIEW_APPLICATION_NAME))
-                for _ in names.MATERIALIZED_VIEWS[1:]
-            ]
+            yield [stack.enter_context(self.connect(VIEW_APPLICATION_NAME)) for _ in others]
 
     def refresh_once(
         self, conn: psycopg.Connection, helpers: Sequence[psycopg.Connection], force: bool = False
     ) -> str:
-        """One refresh if changes wait and it is due (or whatever waits, with ``force``), each
-        view on a connection of its own; what happened, as ``refresh_stats`` says it.
+        """One refresh if changes wait and it is due (or whatever waits, with ``force``): the
+        first view on ``conn``, each of the others on a helper of its own at the same time, and
+        on ``conn`` after the first those no helper takes; what happened, as ``refresh_stats``
+        says it.
 
         Unforced, it first asks outside a transaction: the usual answers ('clean', 'debounced',
         'busy') then cost one statement, and leave no transaction open. ``refresh_begin`` writes
@@ -168,12 +175,14 @@ class Refresher:
             if state != "started":
                 return state
             first, *others = names.MATERIALIZED_VIEWS
-            with ThreadPoolExecutor(max_workers=max(1, len(others))) as pool:
+            away, here = others[: len(helpers)], [first, *others[len(helpers) :]]
+            with ThreadPoolExecutor(max_workers=max(1, len(away))) as pool:
                 elsewhere = [
                     pool.submit(_refresh_view, helper, view)
-                    for helper, view in zip(helpers, others, strict=True)
+                    for helper, view in zip(helpers, away, strict=True)
                 ]
-                errors = [_refresh_view(conn, first), *(f.result() for f in elsewhere)]
+                errors = [_refresh_view(conn, view) for view in here]
+                errors += [f.result() for f in elsewhere]
             error = next((e for e in errors if e is not None), None)
             row = conn.execute(CALL_REFRESH_END, [pending, error]).fetchone()
         return str(row[0]) if row else "?"

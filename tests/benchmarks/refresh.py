@@ -28,8 +28,10 @@ like a Supabase project's ``postgres`` (not a superuser); the superuser only set
   mode); the first commit of a new session (the function compiled, caches filled) is its own row;
 * both views refreshed: CONCURRENTLY / plain, and ours / the straightforward version (the
   first release's views: counting rules joined per row and sorted, no refresh settings, read
-  through the narrower index it had); and as the refresher does it, each view on a session of
-  its own at once / as ``refresh_stats`` does it, one after the other in one session;
+  through the narrower index it had); and as ``refresher --view-sessions`` does it, each view
+  on a session of its own at once / as ``refresh_stats`` and the default refresher do it, one
+  after the other in one session (``--view-sessions`` runs the staleness and latency rows'
+  refresher that way too);
 * a dashboard query: materialized view / plain-view fallback;
 * staleness from commit (when COMMIT returned) to visible (when the NOTIFY of the first refresh
   that started after it arrived), p50 / p99 / max, sync and async, under 4 writers inserting
@@ -520,16 +522,17 @@ def differences(conn: psycopg.Connection) -> int:
 class RefreshLoad:
     """The no-trigger baseline's share of the refresh work: both views refreshed once per
     ``interval`` (from each start, as the debounce counts), the way the refresher does it in
-    async mode under steady changes (each view on a session of its own, at once). Writers then
-    compete with the same refreshes in both runs, and the difference in their commit latency is
-    the trigger's own cost."""
+    async mode under steady changes (with ``view_sessions`` as the refresher has them). Writers
+    then compete with the same refreshes in both runs, and the difference in their commit
+    latency is the trigger's own cost."""
 
     url: str
     interval: float
+    view_sessions: bool = False
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        refresher = Refresher(self.url)
+        refresher = Refresher(self.url, view_sessions=self.view_sessions)
         with refresher.connect() as conn, refresher.view_connections() as helpers:
             while not self.stop.is_set():
                 started = time.monotonic()
@@ -544,6 +547,7 @@ def baseline_commits(
     interval: float | None,
     rate: float | None,
     trigger: str = "none",
+    view_sessions: bool = False,
 ) -> Writers:
     """The same 4 writers (same ``rate``) with no trigger (or ``trigger``, a mode of ``use``, in
     async mode with no refresh due: the floor rows); with ``interval``, while the views are
@@ -554,7 +558,7 @@ def baseline_commits(
     if interval is None:
         writers.run()
     else:
-        load = RefreshLoad(url, interval)
+        load = RefreshLoad(url, interval, view_sessions)
         thread = threading.Thread(target=load.run)
         thread.start()
         try:
@@ -572,6 +576,7 @@ def staleness(
     seconds: float,
     interval: float,
     rate: float | None,
+    view_sessions: bool = False,
 ) -> dict[str, object]:
     """Inserts by 4 writers (paced at ``rate`` each, or flat out); the refresher runs (the
     trailing edge) in both modes."""
@@ -580,7 +585,7 @@ def staleness(
     make_due(conn)
     conn.execute(FORCE_REFRESH)
     watcher = RefreshWatcher(url)
-    refresher = Refresher(url)
+    refresher = Refresher(url, view_sessions=view_sessions)
     threads = [threading.Thread(target=watcher.run), threading.Thread(target=refresher.run)]
     for t in threads:
         t.start()
@@ -778,7 +783,7 @@ def measure(
         "straightforward": [],
         "sessions": [],
     }
-    refresher = Refresher(url)
+    refresher = Refresher(url, view_sessions=True)
     with refresher.connect() as main, refresher.view_connections() as helpers:
         for _ in range(3):
             refresh["concurrently"].append(refresh_both(conn, True))
@@ -835,7 +840,9 @@ def measure(
         runs = {"quiet": quiet.commits}
         first["quiet"].extend(quiet.first)
         back_to_size()
-        runs["none"] = baseline_commits(url, conn, seconds, args.interval, rate).commits
+        runs["none"] = baseline_commits(
+            url, conn, seconds, args.interval, rate, view_sessions=args.view_sessions
+        ).commits
         back_to_size()
         runs["bare"] = baseline_commits(url, conn, seconds, None, rate, trigger="bare").commits
         back_to_size()
@@ -843,7 +850,7 @@ def measure(
             runs["emptied"] = baseline_commits(url, conn, seconds, None, rate, "ours").commits
         back_to_size()
         for mode, async_mode in (("sync", False), ("async", True)):
-            r = staleness(url, conn, async_mode, seconds, args.interval, rate)
+            r = staleness(url, conn, async_mode, seconds, args.interval, rate, args.view_sessions)
             back_to_size()
             runs[mode] = r["commits"]  # type: ignore[assignment]
             if async_mode:
@@ -999,6 +1006,12 @@ def main() -> None:
         " not the 9th worst of 900, which moved between runs by a third",
     )
     parser.add_argument(
+        "--view-sessions",
+        action="store_true",
+        help="the refresher of the staleness and latency runs refreshes each view on a"
+        " connection of its own (refresher --view-sessions)",
+    )
+    parser.add_argument(
         "--durable",
         action="store_true",
         help="fsync, synchronous_commit and full_page_writes on, as a production server runs"
@@ -1023,6 +1036,7 @@ def main() -> None:
     print(
         f"PostgreSQL {version}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC;"
         f" debounce interval {args.interval} s in the staleness runs;"
+        f" refresher {'with view sessions' if args.view_sessions else 'on one session'};"
         f" {'durable commits' if args.durable else 'fsync and synchronous_commit off'}\n"
     )
     width = max(len(r[0]) for r in table)
