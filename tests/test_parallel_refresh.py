@@ -1,7 +1,7 @@
 """With view sessions, the refresher refreshes each view on a session of its own, at the same
 time, while one transaction holds the log row (refresh_begin, refresh_view, refresh_end); by
-default, one after the other in that transaction. Tests hold a view's
-lock to stop a refresh where they want to look, and ask the server what each session holds."""
+default, one after the other in that transaction. Tests hold a view's lock to stop a refresh
+where they want to look, and ask the server what each session holds."""
 
 import threading
 from collections.abc import Iterator
@@ -76,17 +76,20 @@ class RefreshInThread:
         return self.outcome[0]
 
 
+def wait_at_the_time_series(observer: psycopg.Connection, query: str, failure: str) -> None:
+    """Wait until ``query`` (asked with the refresher's session name, the first view, and the
+    view sessions' name) says the refresh has reached the held time series."""
+    params = [
+        APPLICATION_NAME,
+        f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}",
+        VIEW_APPLICATION_NAME,
+    ]
+    wait_for(observer, query, params, 30, f"{failure} within 30 s")
+
+
 def both_under_way(observer: psycopg.Connection) -> None:
-    wait_for(
-        observer,
-        BOTH_UNDER_WAY,
-        [
-            APPLICATION_NAME,
-            f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}",
-            VIEW_APPLICATION_NAME,
-        ],
-        30,
-        "the two views' refreshes were not under way at the same time within 30 s",
+    wait_at_the_time_series(
+        observer, BOTH_UNDER_WAY, "the two views' refreshes were not under way at the same time"
     )
 
 
@@ -138,15 +141,9 @@ def test_by_default_the_refresher_refreshes_the_views_one_after_the_other_on_one
         one_change_marked(conn, "60 seconds")
         with time_series_held(holder):
             refresh = RefreshInThread(db.url, view_sessions=False)
-            wait_for(
+            wait_at_the_time_series(
                 conn,
                 ONE_SESSION_AT_THE_SECOND_VIEW,
-                [
-                    APPLICATION_NAME,
-                    f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}",
-                    VIEW_APPLICATION_NAME,
-                ],
-                30,
                 "the refresher's one session did not reach the second view",
             )
             assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 0
