@@ -73,7 +73,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
     session.run("mypy")
-    golden = sorted(str(p) for p in Path("migrations/sql").glob("*.sql"))
+    golden = sorted(str(p) for p in Path("src/activity_stats_schema/migrations/sql").glob("*.sql"))
     upgrades = [p for p in golden if p.endswith(".upgrade.sql")]
     downgrades = [p for p in golden if p.endswith(".downgrade.sql")]
     session.run("squawk", *upgrades, env={"NO_COLOR": "1"})
@@ -85,8 +85,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def golden(session: nox.Session) -> None:
     """Regenerate migrations/sql/<revision>.{upgrade,downgrade}.sql."""
-    session.install("-e", ".")
-    session.run("python", "-m", "tests.support.golden")
+    session.install("-e", ".[testing]")
+    session.run("python", "-m", "activity_stats_schema.testing.golden")
 
 
 @nox.session(python=PYTHON)
@@ -94,7 +94,7 @@ def sqlcheck(session: nox.Session) -> None:
     """plpgsql_check, the pgTAP suite (supabase/tests) and the pg_cron jobs, on Debian's
     PostgreSQL 15 with pg_cron."""
     install_debian(session, DEBIAN_PACKAGES, required=True)
-    session.install("-e", ".")
+    session.install("-e", ".[testing]")
     session.run(
         "python",
         "-m",
@@ -141,14 +141,14 @@ def _debian_installed(package: str) -> bool:
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """The main job on an embedded throwaway PostgreSQL (``-- --no-sql`` to skip the SQL)."""
-    install(session, DEFAULT_POSTGRES, "embedded")
-    session.run("python", "-m", "activity_stats_schema.demo", *session.posargs)
+    install(session, DEFAULT_POSTGRES, "testing")
+    session.run("python", "-m", "activity_stats_schema.testing.demo", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Ratios measured in one run; ``-- --large`` adds 1M rows. Writes bench-output/*.png."""
-    install(session, DEFAULT_POSTGRES, "embedded")
+    install(session, DEFAULT_POSTGRES, "testing")
     session.install("matplotlib", "numpy")
     session.run("python", "-m", "tests.benchmarks.refresh", *session.posargs)
 
@@ -156,12 +156,12 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def revision(session: nox.Session) -> None:
     """Autogenerate a revision at head: ``nox -s revision -- "message"``."""
-    install(session, DEFAULT_POSTGRES, "embedded")
+    install(session, DEFAULT_POSTGRES, "testing")
     session.run("python", "-m", "tests.support.autogenerate", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def validate(session: nox.Session) -> None:
     """The alignment validator on the reference dataset, on an embedded server."""
-    install(session, DEFAULT_POSTGRES, "embedded")
+    install(session, DEFAULT_POSTGRES, "testing")
     session.run("python", "-m", "tests.support.reference")

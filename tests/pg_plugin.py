@@ -8,10 +8,17 @@ Two template databases are built once: ``bootstrap`` (Supabase emulation only) a
 (bootstrap plus every migration). A test that commits gets its own ``CREATE DATABASE ...
 TEMPLATE`` copy: deferred triggers fire only at commit, so tests cannot share a database and
 roll back.
+
+Who migrates and owns the schema is the ``owner`` fixture: the server's superuser, or a role
+shaped like Supabase's ``postgres``, which is not one (LOGIN CREATEDB CREATEROLE REPLICATION
+BYPASSRLS). The refresh functions are SECURITY DEFINER and a refresh that lacked a right would
+only be recorded as a failure, not fail a write; so the modules marked ``both_owners`` run every
+test under both, each with templates built by that owner.
 """
 
 import itertools
 import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -19,12 +26,16 @@ import psycopg
 import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
+from sqlalchemy_utils import create_database, database_exists, drop_database
 
-from activity_stats_schema.embedded import EmbeddedPostgres
-from activity_stats_schema.migrate import upgrade
+from activity_stats_schema.operations.migrate import upgrade
+from activity_stats_schema.testing.embedded import EmbeddedPostgres
 from tests.support import supabase
 
 EXISTING_SERVER_VARIABLE = "ACTIVITY_STATS_TEST_DATABASE_URL"
+#: Who migrates and owns the schema (the ``owner`` fixture's values).
+SUPERUSER = "superuser"
+PROJECT_ROLE = "project_role"
 
 
 @dataclass
@@ -54,25 +65,29 @@ class Cluster:
         assert row is not None
         return row[0], row[1]
 
+    def sqlalchemy_url(self, dbname: str) -> str:
+        url = make_url(self.admin_url).set(drivername="postgresql+psycopg", database=dbname)
+        return url.render_as_string(hide_password=False)
+
     def create_database(
         self, template: str | None = None, name: str | None = None, owner: str | None = None
     ) -> str:
         name = name or f"{self.prefix}_{next(self._counter)}"
-        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        if template:
-            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-        if owner:
-            statement += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
-        with self.admin() as conn:
-            conn.execute(statement)
+        create_database(self.sqlalchemy_url(name), template=template)
         self.created.append(name)
+        if owner:
+            with self.admin() as conn:
+                conn.execute(
+                    sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                        sql.Identifier(name), sql.Identifier(owner)
+                    )
+                )
         return name
 
     def drop_database(self, name: str) -> None:
-        with self.admin() as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        url = self.sqlalchemy_url(name)
+        if database_exists(url):
+            drop_database(url)  # ends the database's sessions first
         if name in self.created:
             self.created.remove(name)
 
@@ -167,6 +182,64 @@ def templates(cluster: Cluster) -> Iterator[Templates]:
     yield Templates(bootstrap=bootstrap, head=head)
 
 
+@pytest.fixture(scope="session")
+def migrating_login(cluster: Cluster) -> Iterator[Login]:
+    """A role shaped like Supabase's ``postgres``: not a superuser."""
+    login = Login(user=f"{cluster.prefix}_migrator", password=secrets.token_urlsafe(16))
+    with cluster.admin() as conn:
+        supabase.create_migrating_role(conn, login.user, login.password)
+    yield login
+    # Its databases are dropped by then (project_templates is torn down first).
+    with cluster.admin() as conn:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login.user)))
+
+
+@pytest.fixture(scope="session")
+def project_templates(cluster: Cluster, migrating_login: Login) -> Iterator[Templates]:
+    """``bootstrap`` and ``head`` as :func:`templates` builds them, but by and for the
+    migrating role: it owns the databases, the default privileges are its own, it migrates."""
+    bootstrap = cluster.create_database(owner=migrating_login.user)
+    with psycopg.connect(cluster.url(bootstrap), autocommit=True) as conn:
+        supabase.bootstrap(conn, migrating_role=migrating_login.user)
+    head = cluster.create_database(template=bootstrap, owner=migrating_login.user)
+    upgrade(cluster.url(head, migrating_login))
+    yield Templates(bootstrap=bootstrap, head=head)
+    for name in (head, bootstrap):
+        cluster.drop_database(name)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "both_owners: run each test with the schema migrated and owned by the server's"
+        " superuser, and again by a role shaped like Supabase's postgres",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    already = any("owner" in m.args[0] for m in metafunc.definition.iter_markers("parametrize"))
+    if metafunc.definition.get_closest_marker("both_owners") and not already:
+        metafunc.parametrize("owner", [SUPERUSER, PROJECT_ROLE], indirect=True)
+
+
+@pytest.fixture
+def owner(request: pytest.FixtureRequest) -> str:
+    """Who migrated and owns this test's database (the superuser unless parametrized)."""
+    return getattr(request, "param", SUPERUSER)
+
+
+def _owned(request: pytest.FixtureRequest, owner: str) -> tuple[Templates, Login | None]:
+    if owner == SUPERUSER:
+        return request.getfixturevalue("templates"), None
+    return request.getfixturevalue("project_templates"), request.getfixturevalue("migrating_login")
+
+
+@pytest.fixture
+def owned_templates(owner: str, request: pytest.FixtureRequest) -> Templates:
+    """The templates this test's ``db`` and ``empty_db`` are copied from."""
+    return _owned(request, owner)[0]
+
+
 def database_from(
     cluster: Cluster, template: str, login: Login | None = None
 ) -> Iterator[Database]:
@@ -179,12 +252,14 @@ def database_from(
 
 
 @pytest.fixture
-def db(cluster: Cluster, templates: Templates) -> Iterator[Database]:
-    """A database at the head revision, with the Supabase emulation."""
-    yield from database_from(cluster, templates.head)
+def db(cluster: Cluster, owner: str, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A database at the head revision, with the Supabase emulation, used as its owner."""
+    templates, login = _owned(request, owner)
+    yield from database_from(cluster, templates.head, login)
 
 
 @pytest.fixture
-def empty_db(cluster: Cluster, templates: Templates) -> Iterator[Database]:
+def empty_db(cluster: Cluster, owner: str, request: pytest.FixtureRequest) -> Iterator[Database]:
     """A database with the Supabase emulation and nothing of the library."""
-    yield from database_from(cluster, templates.bootstrap)
+    templates, login = _owned(request, owner)
+    yield from database_from(cluster, templates.bootstrap, login)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from activity_stats_schema.cli import FAILED, FOUND, OK, main
+from activity_stats_schema.operations.cli import FAILED, FOUND, OK, main
 from tests.support import reference
 
 DIVERGENT_EXPORT = """

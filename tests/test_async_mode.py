@@ -1,6 +1,8 @@
 """Async mode: writers only leave their marker; no COMMIT refreshes. Switched with an UPDATE of
 the log row, effective for the next COMMIT."""
 
+import pytest
+
 from activity_stats_schema import names
 from tests.support.data import (
     insert_activities,
@@ -11,6 +13,9 @@ from tests.support.data import (
     set_log,
     view_total,
 )
+
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
 
 
 def test_no_writers_commit_refreshes_in_async_mode(db):

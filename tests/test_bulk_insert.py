@@ -6,8 +6,13 @@ own transaction: SET CONSTRAINTS ALL IMMEDIATE fires the deferred events before 
 pg_stat_get_xact_function_calls can still see them.
 """
 
+import pytest
+
 from activity_stats_schema import names
 from tests.support.data import insert_activities, refresh_log, seed, set_log, view_total
+
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
 
 
 def calls(conn, signature: str) -> int:

@@ -2,6 +2,7 @@
 type switched to count (or not) for Bufdir. Each is marked for the trailing edge and notifies
 the refresher, without refreshing inside the statement."""
 
+import pytest
 from psycopg import sql
 
 from activity_stats_schema import names
@@ -14,6 +15,9 @@ from tests.support.data import (
     seed,
     view_total,
 )
+
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
 
 CHANGES = sql.SQL("LISTEN {}").format(sql.Identifier(names.CHANGES_CHANNEL))
 

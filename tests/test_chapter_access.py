@@ -11,6 +11,9 @@ from tests.support.access import Org, build, chapter_names
 from tests.support.data import make_due
 from tests.support.supabase import as_api_user
 
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
+
 AUTHENTICATED, ANON, SERVICE = names.AUTHENTICATED_ROLE, names.ANON_ROLE, names.SERVICE_ROLE
 WHEN = dt.datetime(2026, 5, 5, 9, tzinfo=dt.UTC)
 

@@ -7,14 +7,30 @@ import sys
 
 import pytest
 
-from activity_stats_schema.cli import FAILED, FOUND, OK, main
-from activity_stats_schema.functions import FORCE_REFRESH
+from activity_stats_schema.operations.cli import FAILED, FOUND, OK, main
+from activity_stats_schema.schema.functions import FORCE_REFRESH
 from tests.support.access import build
 from tests.support.data import set_log
 
 
 def run(*args: str) -> int:
     return main(list(args))
+
+
+def test_the_database_url_is_accepted_after_the_command_too(db, capsys):
+    assert run("check", "--database-url", db.url) == OK
+    assert "no drift" in capsys.readouterr().out
+    # After the command it wins over one given before it.
+    assert (
+        run(
+            "--database-url",
+            "postgresql://nobody@127.0.0.1:1/none",
+            "status",
+            "--database-url",
+            db.url,
+        )
+        == OK
+    )
 
 
 def test_upgrade_status_refresh_check_downgrade_round_trip(empty_db, capsys):

@@ -131,6 +131,12 @@ def test_export_refuses_a_reversed_period(db):
     assert "period_end 2026-01-01 is before period_start 2026-03-31" in str(error.value)
 
 
+def test_time_series_refuses_a_reversed_range_as_the_export_does(db):
+    with db.connect() as conn, pytest.raises(psycopg.errors.InvalidParameterValue) as error:
+        conn.execute("SELECT * FROM dashboard_activity_time_series('2026-03-31', '2026-01-01')")
+    assert "to_day 2026-01-01 is before from_day 2026-03-31" in str(error.value)
+
+
 @pytest.mark.parametrize("period", [(None, "2026-03-31"), ("2026-01-01", None)])
 def test_export_refuses_an_open_ended_period(db, period):
     with db.connect() as conn, pytest.raises(psycopg.errors.NullValueNotAllowed) as error:

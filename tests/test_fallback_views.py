@@ -8,6 +8,9 @@ from activity_stats_schema import names
 from tests.support import reference
 from tests.support.data import insert_activities, seed, set_log
 
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
+
 PAIRS = list(zip(names.MATERIALIZED_VIEWS, names.LIVE_VIEWS, strict=True))
 
 

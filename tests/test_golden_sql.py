@@ -3,7 +3,8 @@ each file in its own transaction, to the same catalog as the online migrations."
 
 import pytest
 
-from activity_stats_schema.migrate import GOLDEN_DIR, golden_files, revisions
+from activity_stats_schema.operations.migrate import revisions
+from activity_stats_schema.testing.golden import GOLDEN_DIR, golden_files
 from tests.support.catalog import psql_apply, schema_dump
 
 
@@ -26,12 +27,12 @@ def apply(url, script, tmp_path):
 
 
 def test_golden_files_apply_in_order_to_the_online_catalog(
-    cluster, templates, empty_db, golden, tmp_path
+    cluster, owned_templates, empty_db, golden, tmp_path
 ):
     before = schema_dump(empty_db.url)
     for revision in revisions():
         apply(empty_db.url, golden[f"{revision}.upgrade.sql"], tmp_path)
-    online = cluster.create_database(template=templates.head)
+    online = cluster.create_database(template=owned_templates.head)
     try:
         assert schema_dump(empty_db.url) == schema_dump(cluster.url(online))
     finally:

@@ -12,8 +12,16 @@ import pytest
 from psycopg import sql
 
 from activity_stats_schema import names
-from activity_stats_schema.functions import CALL_REFRESH_BEGIN, CALL_REFRESH_END, FORCE_REFRESH
-from activity_stats_schema.refresher import APPLICATION_NAME, VIEW_APPLICATION_NAME, Refresher
+from activity_stats_schema.operations.refresher import (
+    APPLICATION_NAME,
+    VIEW_APPLICATION_NAME,
+    Refresher,
+)
+from activity_stats_schema.schema.functions import (
+    CALL_REFRESH_BEGIN,
+    CALL_REFRESH_END,
+    FORCE_REFRESH,
+)
 from tests.support.data import (
     hold_view_lock,
     insert_activities,
@@ -25,6 +33,9 @@ from tests.support.data import (
     view_total,
 )
 from tests.support.waiting import wait_for
+
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
 
 #: The refresher's main session holds the lock of its own view's refresh (so it refreshed it,
 #: in its still open transaction) while its view session waits for the time series' lock.

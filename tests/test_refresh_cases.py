@@ -8,7 +8,7 @@ import pytest
 from psycopg import sql
 
 from activity_stats_schema import names
-from activity_stats_schema.functions import FORCE_REFRESH
+from activity_stats_schema.schema.functions import FORCE_REFRESH
 from tests.support.data import (
     hold_view_lock,
     insert_activities,
@@ -18,6 +18,9 @@ from tests.support.data import (
     set_log,
     view_total,
 )
+
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
 
 MVS = names.MATERIALIZED_VIEWS
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

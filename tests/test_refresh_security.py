@@ -9,6 +9,9 @@ from activity_stats_schema import names
 from tests.support.data import insert_activities, refresh_log, seed, view_total
 from tests.support.supabase import as_api_user
 
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
+
 PRIVATE = names.PRIVATE_SCHEMA
 FUNCTIONS = [
     f"{PRIVATE}.{names.REFRESH_FUNCTION}(boolean)",

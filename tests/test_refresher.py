@@ -13,13 +13,13 @@ import pytest
 from psycopg import sql
 
 from activity_stats_schema import names
-from activity_stats_schema.functions import CALL_REFRESH_BEGIN
-from activity_stats_schema.refresher import (
+from activity_stats_schema.operations.refresher import (
     APPLICATION_NAME,
     VIEW_APPLICATION_NAME,
     WRITERS_IN_PROGRESS,
     Refresher,
 )
+from activity_stats_schema.schema.functions import CALL_REFRESH_BEGIN
 from tests.support.data import hold_view_lock, insert_activities, seed, set_log, view_total
 from tests.support.pooler import pgbouncer, transaction_pooler
 from tests.support.waiting import (
@@ -29,6 +29,9 @@ from tests.support.waiting import (
     wait_until_idle_after,
     wait_until_waiting_on_lock,
 )
+
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
 
 #: For the tests that run the refresher behind a transaction-mode pooler.
 needs_pgbouncer = pytest.mark.skipif(

@@ -16,6 +16,9 @@ from tests.support.data import (
     view_total,
 )
 
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
+
 
 def test_a_change_inside_the_window_appears_once_the_window_passes(db):
     with db.connect() as conn:

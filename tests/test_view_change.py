@@ -8,8 +8,9 @@ from alembic import command
 from psycopg import sql
 
 import activity_stats_schema.autogen as stats
-from activity_stats_schema import names, views
-from activity_stats_schema.migrate import MIGRATIONS_DIR, alembic_config
+from activity_stats_schema import names
+from activity_stats_schema.operations.migrate import MIGRATIONS_DIR, alembic_config, connect
+from activity_stats_schema.schema import views
 from tests.support.data import insert_activities, make_due, refresh_log, seed
 
 CHANGED_QUERY = views.MV_PEER_MENTOR_STATS.definition.replace(
@@ -66,12 +67,19 @@ def refresh_succeeds(conn, data) -> None:
     assert after["failure_count"] == before["failure_count"]
 
 
+@pytest.fixture
+def connection(db):
+    """The connection Alembic migrates (the test reads and writes through another)."""
+    with connect(db.url) as migrated:
+        yield migrated
+
+
 def test_changed_view_keeps_its_unique_index_through_upgrade_and_downgrade(
-    db, changed_view, tmp_path
+    db, connection, changed_view, tmp_path
 ):
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, scripts)
-    config = alembic_config(db.url, script_location=scripts)
+    config = alembic_config(connection, script_location=scripts)
     command.revision(config, message="change a view", autogenerate=True, rev_id="9001")
     generated = next((scripts / "versions").glob("9001_*.py")).read_text()
     assert "CREATE UNIQUE INDEX" in generated
@@ -103,7 +111,7 @@ EXTRA_INDEX = (
 )
 
 
-def test_an_index_only_change_keeps_the_view_and_its_data(db, monkeypatch, tmp_path):
+def test_an_index_only_change_keeps_the_view_and_its_data(db, connection, monkeypatch, tmp_path):
     declared = views.MV_PEER_MENTOR_STATS
     indexed = views.MaterializedView(
         declared.schema,
@@ -117,7 +125,7 @@ def test_an_index_only_change_keeps_the_view_and_its_data(db, monkeypatch, tmp_p
     try:
         scripts = tmp_path / "migrations"
         shutil.copytree(MIGRATIONS_DIR, scripts)
-        config = alembic_config(db.url, script_location=scripts)
+        config = alembic_config(connection, script_location=scripts)
         with db.connect() as conn:
             data = seed(conn)
             with conn.transaction():

@@ -6,9 +6,12 @@ from alembic import command
 from alembic.config import Config
 
 from activity_stats_schema import names
-from activity_stats_schema.cli import FAILED, OK, main
-from activity_stats_schema.migrate import alembic_config, offline_sql, upgrade
+from activity_stats_schema.operations.cli import FAILED, OK, main
+from activity_stats_schema.operations.migrate import alembic_config, connect, offline_sql, upgrade
 from tests.support.data import insert_activities, pending, refresh_log, seed, set_log
+
+#: Run as the server's superuser and again as a role shaped like Supabase's postgres.
+pytestmark = pytest.mark.both_owners
 
 TOTAL = "SELECT coalesce(sum(activity_count), 0) FROM dashboard_peer_mentor_stats()"
 
@@ -49,10 +52,11 @@ def test_an_upgrade_without_the_switch_keeps_the_current_choice(empty_db):
 
 
 def test_an_unknown_mode_is_refused_before_anything_is_migrated(empty_db):
-    config: Config = alembic_config(empty_db.url)
-    config.attributes[names.VIEWS_SWITCH] = "cached"
-    with pytest.raises(SystemExit, match="stats_views='cached' is not a view mode"):
-        command.upgrade(config, "head")
+    with connect(empty_db.url) as connection:
+        config: Config = alembic_config(connection)
+        config.attributes[names.VIEWS_SWITCH] = "cached"
+        with pytest.raises(SystemExit, match="stats_views='cached' is not a view mode"):
+            command.upgrade(config, "head")
     with empty_db.connect() as conn:
         version = conn.execute("SELECT to_regclass('activity_stats.alembic_version')").fetchone()
         assert version == (None,) or conn.execute(
@@ -74,5 +78,5 @@ def test_cli_upgrade_views_option(empty_db, capsys):
 def test_the_switch_is_in_the_offline_sql_of_an_upgrade(empty_db):
     assert (
         'UPDATE "activity_stats"."stats_refresh_log" SET read_live_views = true WHERE singleton'
-        in offline_sql(empty_db.url, "base:head", views="live")
+        in offline_sql("base:head", views="live")
     )

@@ -2,6 +2,6 @@
 
 import sys
 
-from activity_stats_schema.cli import main
+from activity_stats_schema.operations.cli import main
 
 sys.exit(main())

@@ -31,16 +31,18 @@ from alembic_utils.pg_view import PGView
 from alembic_utils.replaceable_entity import ReplaceableEntity, register_entities
 from alembic_utils.reversible_op import CreateOp, DropOp, ReplaceOp, RevertOp
 from psycopg import sql
+from sqlalchemy import Connection
 
 from activity_stats_schema import names
-from activity_stats_schema.functions import DASHBOARD_FUNCTIONS, FUNCTIONS
-from activity_stats_schema.models import SEED_ROWS, metadata
-from activity_stats_schema.policies import POLICIES
-from activity_stats_schema.privileges import PRIVILEGES, Privileges, declared_for
-from activity_stats_schema.rls import ROW_LEVEL_SECURITY, RowLevelSecurity
+from activity_stats_schema.entities import MaterializedView, Privileges, RowLevelSecurity
+from activity_stats_schema.schema import (
+    ENTITIES,
+    ROW_LEVEL_SECURITY,
+    SEED_ROWS,
+    declared_for,
+    metadata,
+)
 from activity_stats_schema.sqlfiles import render
-from activity_stats_schema.triggers import TRIGGERS
-from activity_stats_schema.views import MATERIALIZED_VIEWS, VIEWS, MaterializedView
 
 __all__ = [
     "ENTITIES",
@@ -52,18 +54,6 @@ __all__ = [
     "register",
     "rewriter",
 ]
-
-#: Every alembic-utils entity the library declares, in creation order.
-ENTITIES: tuple[ReplaceableEntity, ...] = (
-    *FUNCTIONS,
-    *VIEWS,
-    *MATERIALIZED_VIEWS,
-    *DASHBOARD_FUNCTIONS,
-    *TRIGGERS,
-    *ROW_LEVEL_SECURITY,
-    *POLICIES,
-    *PRIVILEGES,
-)
 
 #: Entity classes compared by autogenerate. The library's ``MaterializedView`` and
 #: ``Privileges`` stand in for alembic-utils' ``PGMaterializedView`` and ``PGGrantTable``.
@@ -111,6 +101,10 @@ def include_object(
     if type_ == "table" and reflected and compare_to is None:
         return (obj.schema or names.PUBLIC_SCHEMA, obj.name) in _DECLARED_TABLES
     return True
+
+
+#: The filter above under a name that ``configure_options``' parameter does not shadow.
+_include_declared = include_object
 
 
 # Rendering ------------------------------------------------------------------------------------
@@ -364,11 +358,78 @@ def _without_repeats(
             container.ops = kept
 
 
+#: A revision that only creates (the first release's) reads as the schema: each section's first
+#: statement carries its heading. Ordered so that everything exists before what uses it.
+SECTIONS = (
+    "Tables, their indexes, and the refresh log's one row.",
+    "The counting rules, stated once: the views and the Bufdir export read through them.",
+    "The dashboard's views: materialized, each with the unique index REFRESH CONCURRENTLY needs,"
+    "\n-- and the plain live views of the fallback.",
+    "Functions: the refresh and its steps, the triggers' functions, the caller's scope, and the"
+    "\n-- dashboard's readers (private, SECURITY DEFINER) with their API faces (public, INVOKER).",
+    "Triggers: the deferred refresh at COMMIT, the marks of changes no row trigger sees, guards.",
+    "Access: row-level security, its policies, and the complete privileges of every object.",
+)
+_CREATING = (ops.CreateTableOp, ops.CreateIndexOp, CreateOp)
+_DROPPING = (ops.DropTableOp, ops.DropIndexOp, DropOp)
+_ACCESS = re.compile(r"^(ALTER TABLE .* ROW LEVEL SECURITY|(DROP|CREATE) POLICY|GRANT|REVOKE)")
+
+
+def _section(op: ops.MigrateOperation) -> tuple[int, int]:
+    """Which of SECTIONS an operation belongs to (and, within access, RLS, policies, grants)."""
+    if not isinstance(op, SQLStatement):
+        return (0, 0)
+    statement = str(op.sqltext).lstrip()
+    first_line = statement.split("\n", 1)[0]
+    if statement.startswith(("CREATE SCHEMA", "INSERT INTO")):
+        return (0, 0)
+    if " VIEW " in first_line and f'"{names.COUNTABLE_ACTIVITIES}"' in first_line:
+        return (1, 0)
+    if re.match(
+        r"^(CREATE|DROP) (OR REPLACE )?(MATERIALIZED )?VIEW|^CREATE UNIQUE INDEX", statement
+    ):
+        return (2, 0)
+    if re.match(r"^(CREATE OR REPLACE|DROP) FUNCTION", statement):
+        return (3, 0)
+    if re.match(r"^(DROP|CREATE( CONSTRAINT)?) TRIGGER", statement):
+        return (4, 0)
+    if match := _ACCESS.match(statement):
+        return (5, 0 if "ROW LEVEL" in match.group(0) else 1 if "POLICY" in match.group(0) else 2)
+    return (0, 0)
+
+
+def _in_schema_order(container: ops.OpContainer, *, reverse: bool, headings: bool) -> None:
+    """Sort ``container`` by section (stable: the order within a section is kept)."""
+    flat = flatten(container)
+    flat.sort(key=_section, reverse=reverse)
+    container.ops = flat
+    if not headings:
+        return
+    seen: set[int] = set()
+    for op in flat:
+        section = _section(op)[0]
+        if section not in seen and isinstance(op, SQLStatement):
+            seen.add(section)
+            op.sqltext = f"-- {SECTIONS[section]}\n{op.sqltext}"
+
+
+def _only(container: ops.OpContainer, kinds: tuple[type, ...]) -> bool:
+    flat = flatten(container)
+    return bool(flat) and all(isinstance(op, kinds) for op in flat)
+
+
 def _process_revision_directives(
     context: MigrationContext, revision: Any, directives: list[ops.MigrationScript]
 ) -> None:
+    creating = [_only(s.upgrade_ops, _CREATING) for s in directives if s.upgrade_ops]
+    dropping = [_only(s.downgrade_ops, _DROPPING) for s in directives if s.downgrade_ops]
     rewriter(context, revision, directives)
     _without_repeats(context, revision, directives)
+    for script, create, drop in zip(directives, creating, dropping, strict=False):
+        if create and script.upgrade_ops is not None:
+            _in_schema_order(script.upgrade_ops, reverse=False, headings=True)
+        if drop and script.downgrade_ops is not None:
+            _in_schema_order(script.downgrade_ops, reverse=True, headings=False)
 
 
 def configure_options(
@@ -376,22 +437,60 @@ def configure_options(
     process_revision_directives: Callable[..., None] | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for ``context.configure`` (chaining the caller's own hooks)."""
-    own_include = include_object
-
-    def _include_object(*args: Any) -> bool:
-        return globals()["include_object"](*args) and (own_include is None or own_include(*args))
-
-    own_directives = process_revision_directives
-
-    def directives(context: MigrationContext, revision: Any, scripts: Any) -> None:
-        _process_revision_directives(context, revision, scripts)
-        if own_directives is not None:
-            own_directives(context, revision, scripts)
-
     return {
         "include_schemas": True,
         "include_name": include_name,
-        "include_object": _include_object,
-        "process_revision_directives": directives,
+        "include_object": _chained_filter(include_object),
+        "process_revision_directives": _chained_directives(process_revision_directives),
         "compare_type": True,
     }
+
+
+def _chained_filter(own: Callable[..., bool] | None) -> Callable[..., bool]:
+    if own is None:
+        return _include_declared
+    return lambda *args: _include_declared(*args) and own(*args)
+
+
+def _chained_directives(own: Callable[..., None] | None) -> Callable[..., None]:
+    def directives(context: MigrationContext, revision: Any, scripts: Any) -> None:
+        _process_revision_directives(context, revision, scripts)
+        if own is not None:
+            own(context, revision, scripts)
+
+    return directives
+
+
+def comparison_context(
+    connection: Connection, include_object: Callable[..., bool] | None = None
+) -> MigrationContext:
+    """A migration context that compares ``connection``'s database with the declarations, as
+    autogenerate does (for drift checks and revisions built outside ``alembic revision``)."""
+    register()
+    options = configure_options(include_object=include_object)
+    del options["process_revision_directives"]
+    return MigrationContext.configure(
+        connection,
+        opts={
+            **options,
+            "target_metadata": metadata,
+            "version_table": names.VERSION_TABLE,
+            "version_table_schema": names.VERSION_TABLE_SCHEMA,
+        },
+    )
+
+
+def rewrite(context: MigrationContext, script: ops.MigrationScript) -> None:
+    """Make ``script``'s operations idempotent and readable as SQL, as in a revision."""
+    _process_revision_directives(context, ("head",), [script])
+
+
+def flatten(container: ops.OpContainer) -> list[ops.MigrateOperation]:
+    """The operations of ``container``, with those grouped per table taken out of their group."""
+    result: list[ops.MigrateOperation] = []
+    for op in container.ops:
+        if isinstance(op, ops.OpContainer):
+            result += flatten(op)
+        else:
+            result.append(op)
+    return result

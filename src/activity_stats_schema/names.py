@@ -116,8 +116,8 @@ QUEUED_SETTING: Final = "activity_stats.refresh_queued"
 #: operators and tests change them with an UPDATE.
 DEFAULT_DEBOUNCE_INTERVAL: Final = "10 seconds"
 DEFAULT_REFRESH_LOCK_TIMEOUT: Final = "2 seconds"
-#: Enough for the views' aggregates and the concurrent refresh's sorts at 1M activities to stay
-#: in memory (the time series hash aggregate spilled to disk with the default 4MB).
+#: Enough for the views' aggregates and the concurrent refresh's sorts to stay in memory at a
+#: million activities (PostgreSQL's default 4MB makes the time series' aggregate spill to disk).
 DEFAULT_REFRESH_WORK_MEM: Final = "64MB"
 #: Initial stamps of the log row. Not '-infinity': interval arithmetic on it raises on some
 #: majors ("interval out of range" on PostgreSQL 15), which would fail every insert.

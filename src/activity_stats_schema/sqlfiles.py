@@ -16,9 +16,9 @@ from activity_stats_schema import names
 
 
 @cache
-def load(filename: str) -> str:
-    """The raw text of a packaged SQL file."""
-    return files("activity_stats_schema").joinpath("sql", filename).read_text(encoding="utf-8")
+def load(filename: str, package: str = "activity_stats_schema") -> str:
+    """The raw text of a SQL file in ``package``'s ``sql`` folder."""
+    return files(package).joinpath("sql", filename).read_text(encoding="utf-8")
 
 
 def render_template(template: str, **values: sql.Composable) -> str:
@@ -32,9 +32,9 @@ def render_template(template: str, **values: sql.Composable) -> str:
     return sql.SQL(template).format(**params).as_string(None).strip()
 
 
-def render(filename: str, **values: sql.Composable) -> str:
+def render(filename: str, package: str = "activity_stats_schema", **values: sql.Composable) -> str:
     """A packaged SQL file with its placeholders filled."""
-    return render_template(load(filename), **values)
+    return render_template(load(filename, package), **values)
 
 
 def typed_literal(value: str, type_name: str) -> TextClause:

@@ -68,11 +68,12 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from activity_stats_schema import emulation, names
-from activity_stats_schema.embedded import binaries, embedded_server
-from activity_stats_schema.functions import FORCE_REFRESH
-from activity_stats_schema.migrate import upgrade
-from activity_stats_schema.refresher import Refresher
+from activity_stats_schema import names
+from activity_stats_schema.operations.migrate import upgrade
+from activity_stats_schema.operations.refresher import Refresher
+from activity_stats_schema.schema.functions import FORCE_REFRESH
+from activity_stats_schema.testing import emulation
+from activity_stats_schema.testing.embedded import binaries, embedded_server
 from tests.support.data import leave_cleared_markers, make_due, set_log
 
 ACTIVITIES = sql.Identifier(names.ACTIVITIES)

@@ -5,7 +5,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from activity_stats_schema import embedded, names
+from activity_stats_schema import names
+from activity_stats_schema.testing import embedded
 
 VERSION_TABLE = f"{names.VERSION_TABLE_SCHEMA}.{names.VERSION_TABLE}"
 # pg_dump >= 17.6 brackets its output with \restrict/\unrestrict and a random key.

@@ -10,7 +10,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from activity_stats_schema import names
-from activity_stats_schema.functions import CALL_REFRESH_PENDING
+from activity_stats_schema.schema.functions import CALL_REFRESH_PENDING
 
 PRIVATE = names.PRIVATE_SCHEMA
 LOG = sql.Identifier(PRIVATE, names.REFRESH_LOG)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from activity_stats_schema.embedded import free_port, unprivileged_user
+from activity_stats_schema.testing.embedded import free_port, unprivileged_user
 
 #: Where Debian's package puts it (not on a non-root PATH).
 DEBIAN_PGBOUNCER = "/usr/sbin/pgbouncer"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import psycopg
 
-from activity_stats_schema import emulation
-from activity_stats_schema.migrate import upgrade
+from activity_stats_schema.operations.migrate import upgrade
+from activity_stats_schema.testing import emulation
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "reference"
 TYPES = {"visit": True, "phone": True, "internal": False}
@@ -70,8 +70,8 @@ def load(conn: psycopg.Connection) -> dict[str, dict[str, int]]:
 
 
 def main() -> int:
-    from activity_stats_schema.cli import main as cli
-    from activity_stats_schema.embedded import embedded_server
+    from activity_stats_schema.operations.cli import main as cli
+    from activity_stats_schema.testing.embedded import embedded_server
 
     with embedded_server() as server:
         with server.connect(autocommit=True) as conn:

@@ -5,12 +5,13 @@
 * The pgTAP suite in ``supabase/tests`` (what ``supabase test db`` runs), with pg_prove.
 
 * The optional pg_cron jobs (postgresql-15-cron, 1.4 on Debian 12: minute schedules):
-  - installed by the migrations (0007, 0016), and the trailing edge's command runs;
+  - installed by the migrations (the pg_cron revision), and the trailing edge's command runs;
   - pg_cron itself runs the trailing edge: a change committed inside the debounce window
     reaches the views with no further write (pg_cron 1.4 runs it at the next minute);
   - the history job deletes the trailing-edge job's runs older than the kept history and
     nothing of another job's;
-  - downgrades remove each job with its revision, and the upgrade brings them back, once each.
+  - the downgrade removes both jobs with their revision, and the upgrade brings them back, once
+    each.
 
 Needs Debian's postgresql-15, postgresql-15-plpgsql-check, postgresql-15-pgtap, -cron and pg_prove
 (libtap-parser-sourcehandler-pgtap-perl); ``nox -s sqlcheck`` installs them when run as root.
@@ -26,13 +27,17 @@ from pathlib import Path
 
 from psycopg import sql
 
-from activity_stats_schema import cron, emulation, names
-from activity_stats_schema.embedded import EmbeddedPostgres
-from activity_stats_schema.functions import CALL_REFRESH_PENDING, FORCE_REFRESH
-from activity_stats_schema.migrate import downgrade, upgrade
+from activity_stats_schema import names
+from activity_stats_schema.operations.migrate import downgrade, upgrade
+from activity_stats_schema.schema import cron
+from activity_stats_schema.schema.functions import CALL_REFRESH_PENDING, FORCE_REFRESH
+from activity_stats_schema.testing import emulation
+from activity_stats_schema.testing.embedded import EmbeddedPostgres
 from tests.support import data
 
 DEBIAN_BIN = Path("/usr/lib/postgresql/15/bin")
+#: The revision below the hand-written pg_cron one.
+SCHEMA_REVISION = "v0_1_0_schema"
 SUITE = Path(__file__).resolve().parent.parent.parent / "supabase" / "tests"
 
 FUNCTIONS = sql.SQL(
@@ -214,8 +219,8 @@ def history_job_keeps_a_day(conn) -> list[str]:
 
 
 def cron_revisions_reverse(url: str, conn, owner: str) -> list[str]:
-    """Each job goes with its revision's downgrade and comes back with the upgrade, once; and
-    both revisions' statements run again by the role that migrates (pg_cron enabled later)
+    """Both jobs go with their revision's downgrade and come back with the upgrade, once; and
+    the revision's statements run again by the role that migrates (pg_cron enabled later)
     leave one job each: cron.schedule replaces the job of the same name and the same role."""
     problems = []
 
@@ -229,10 +234,9 @@ def cron_revisions_reverse(url: str, conn, owner: str) -> list[str]:
 
     both = sorted([names.CRON_JOB, names.CRON_HISTORY_JOB])
     steps = (
-        ("downgrade to 0015", lambda: downgrade(url, "0015"), [names.CRON_JOB]),
-        ("downgrade to 0006", lambda: downgrade(url, "0006"), []),
+        ("downgrade to the schema revision", lambda: downgrade(url, SCHEMA_REVISION), []),
         ("upgrade to head", lambda: upgrade(url), both),
-        ("0007's and 0016's statements again", again, both),
+        ("the cron revision's statements again", again, both),
     )
     for what, step, expected in steps:
         step()

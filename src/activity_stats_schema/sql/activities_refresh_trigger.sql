@@ -21,7 +21,7 @@ AS $function$
 -- entries), never the deleted markers that wait for VACUUM below it; a marker the check cannot
 -- see only costs an extra NOTIFY. enable_seqscan is off in this function to keep it so: costed
 -- for its first row at the default selectivity of id > (a column), the EXISTS looks cheapest as
--- a sequential scan, which reads every deleted marker (28 pages for 5,000 of them). The log's
+-- a sequential scan, which reads every deleted marker VACUUM has not yet removed. The log's
 -- one row is still read by a sequential scan (it has no other plan); refresh_stats turns the
 -- setting back on for the refresh.
 -- The commit refreshes only in the default mode: not in async mode (the refresher does it),

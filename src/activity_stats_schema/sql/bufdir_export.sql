@@ -1,4 +1,4 @@
-CREATE FUNCTION {public}.{bufdir_export}(period_start date, period_end date)
+CREATE FUNCTION {private}.{bufdir_export}(period_start date, period_end date)
  RETURNS TABLE(chapter_id bigint, activity_type_id bigint, activities bigint,
                peer_mentors bigint, total_minutes bigint)
  LANGUAGE plpgsql
@@ -6,7 +6,8 @@ CREATE FUNCTION {public}.{bufdir_export}(period_start date, period_end date)
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
--- The funder's export: per chapter and activity type, the countable activities of the
+-- The funder's export, behind public.bufdir_export (private and SECURITY DEFINER for the reason
+-- given in dashboard_peer_mentor_stats): per chapter and activity type, the countable activities of the
 -- Europe/Oslo days period_start .. period_end (both included), how many peer mentors did them,
 -- and their minutes. It reads the same definition as the dashboard's views (countable_activities)
 -- and is scoped like the dashboard: a coordinator's chapters; everything for roles that bypass

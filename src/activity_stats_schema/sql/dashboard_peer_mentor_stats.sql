@@ -1,4 +1,4 @@
-CREATE FUNCTION {public}.{dashboard_peer_mentor_stats}()
+CREATE FUNCTION {private}.{dashboard_peer_mentor_stats}()
  RETURNS TABLE(peer_mentor_id bigint, chapter_id bigint, activity_count bigint,
                total_minutes bigint, first_activity_at timestamptz, last_activity_at timestamptz)
  LANGUAGE sql
@@ -6,11 +6,14 @@ CREATE FUNCTION {public}.{dashboard_peer_mentor_stats}()
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
--- The dashboard's read of the peer-mentor statistics. Materialized views cannot have row-level
--- security, so this returns only what the caller's policies would show: a coordinator's
--- chapters, a peer mentor's own rows, everything for roles that bypass RLS. It reads the
--- materialized view, or the live view when the refresh log's read_live_views is on (the
--- fallback); the branch not chosen is not executed (a one-time filter).
+-- The dashboard's read of the peer-mentor statistics, behind public.dashboard_peer_mentor_stats.
+-- Materialized views cannot have row-level security, so this reads them as their owner and
+-- returns only what the caller's policies would show: a coordinator's chapters, a peer
+-- mentor's own rows, everything for roles that bypass RLS. It lives in the private schema
+-- because a SECURITY DEFINER function in an exposed schema is an API endpoint that runs with
+-- its owner's rights. It reads the materialized view, or the live view when the refresh log's
+-- read_live_views is on (the fallback); the branch not chosen is not executed (a one-time
+-- filter).
 WITH source AS (
     SELECT s.peer_mentor_id, s.chapter_id, s.activity_count, s.total_minutes,
            s.first_activity_at, s.last_activity_at

@@ -7,8 +7,9 @@ AS $function$
 -- The first of a refresh's three steps (refresh_begin, refresh_view per view, refresh_end), so
 -- that the views can be refreshed by several sessions at once while one transaction holds the
 -- log row: refresh_stats runs the three in one backend; the refresher process runs each view on
--- a connection of its own (both views at 1M activities: about 0.75x the time of one after the
--- other, measured). The caller's transaction must call refresh_end before it ends.
+-- a connection of its own when asked (on a server with cores to spare, both views take less
+-- time at once than one after the other). The caller's transaction must call refresh_end
+-- before it ends.
 --
 -- state is 'started' when this transaction now holds the log row; pending then lists the
 -- markers this refresh will clear if it succeeds (pass it to refresh_end). Otherwise state says

@@ -1,0 +1,2 @@
+"""Operating a live database: migrations, drift, refresh status and the trailing-edge refresher,
+the alignment validator, and the command line over them."""
