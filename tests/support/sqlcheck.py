@@ -259,7 +259,7 @@ def main() -> int:
         # Migrated as on Supabase: by a role that is not a superuser, owner of the database
         # pg_cron runs in, with USAGE on the cron schema (Supabase grants it to its postgres
         # role). The jobs then run as that role.
-        owner_url = emulation.create_project_database(server, "postgres", exists=True)
+        owner_url = emulation.create_project_database(server, "postgres")
         with server.connect(autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
             conn.execute(

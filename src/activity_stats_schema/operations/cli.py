@@ -160,6 +160,15 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _shown(value: Any) -> str:
+    """A status value as a person reads it: times to the second, durations in seconds."""
+    if isinstance(value, dt.timedelta):
+        return f"{value.total_seconds():.3f} s"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "" if value is None else str(value)
+
+
 def status(args: argparse.Namespace) -> int:
     with _connect(args) as conn:
         try:
@@ -175,13 +184,13 @@ def status(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2, sort_keys=True))
         return OK
     staleness = "never refreshed" if never else f"{row['staleness'].total_seconds():.1f} s"
-    print(f"last refresh      {'never' if never else row['last_refreshed_at']}")
-    print(f"  took            {row['last_duration']}")
+    print(f"last refresh      {'never' if never else _shown(row['last_refreshed_at'])}")
+    print(f"  took            {_shown(row['last_duration'])}")
     print(f"staleness now     {staleness}")
     print(f"refreshes         {row['refresh_count']}")
     print(f"failures          {row['failure_count']}")
     if row["last_error"]:
-        print(f"last error        {row['last_error']} (at {row['last_error_at']})")
+        print(f"last error        {row['last_error']} (at {_shown(row['last_error_at'])})")
     oldest = row["oldest_pending_age"]
     waiting = f" (oldest {oldest.total_seconds():.1f} s)" if oldest is not None else ""
     print(f"changes waiting   {row['pending_changes']}{waiting}")
@@ -189,8 +198,8 @@ def status(args: argparse.Namespace) -> int:
     print(f"refresh mode      {mode}")
     source = "live views (fallback)" if row["read_live_views"] else "materialized views"
     print(f"dashboard reads   {source}")
-    print(f"debounce interval {row['debounce_interval']}")
-    print(f"lock timeout      {row['refresh_lock_timeout']}")
+    print(f"debounce interval {_shown(row['debounce_interval'])}")
+    print(f"lock timeout      {_shown(row['refresh_lock_timeout'])}")
     return OK
 
 
@@ -298,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     state = commands.add_parser(
         "status",
-        parents=[after], help="the refresh log: last refresh, staleness, failures, interval"
+        parents=[after],
+        help="the refresh log: last refresh, staleness, failures, interval",
     )
     state.add_argument("--json", action="store_true", help="machine-readable, for monitoring")
     state.set_defaults(run=status)
@@ -321,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     now = commands.add_parser(
         "refresh",
-        parents=[after], help="refresh the views now, through the function the trigger uses"
+        parents=[after],
+        help="refresh the views now, through the function the trigger uses",
     )
     now.set_defaults(run=refresh)
 

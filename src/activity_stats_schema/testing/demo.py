@@ -2,7 +2,7 @@
 
 Applies the migrations as a role that is not a superuser (as Supabase's ``postgres`` is), inserts
 a single activity, a rapid second one and a 100-row proxy bulk, shows what the deferred refresh
-did (refresh log, view rows, commit timings), prints the upgrade SQL a reviewer would read,
+did (refresh log, what the dashboard reads, commit timings), points at the SQL a reviewer reads,
 downgrades to base, confirms nothing is left, and stops the server.
 """
 
@@ -10,8 +10,9 @@ import argparse
 import datetime as dt
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -19,13 +20,58 @@ from psycopg.rows import dict_row
 
 from activity_stats_schema import names
 from activity_stats_schema.operations.cli import main as cli
-from activity_stats_schema.operations.migrate import downgrade, offline_sql, upgrade
+from activity_stats_schema.operations.migrate import downgrade, revisions, upgrade
 from activity_stats_schema.testing import emulation
 from activity_stats_schema.testing.embedded import embedded_server
+from activity_stats_schema.testing.golden import GOLDEN_DIR
 
 #: Short for the demo so the bulk insert lands after the window; the shipped default is 10 s.
 DEMO_DEBOUNCE = dt.timedelta(seconds=2)
 LOG = sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG)
+SERVICE_ROLE = sql.Identifier(names.SERVICE_ROLE)
+DASHBOARD_STATS = sql.Identifier(names.PUBLIC_SCHEMA, names.DASHBOARD_PEER_MENTOR_STATS)
+DASHBOARD_SERIES = sql.Identifier(names.PUBLIC_SCHEMA, names.DASHBOARD_ACTIVITY_TIME_SERIES)
+
+
+def cell(value: object) -> str:
+    """A value as a person reads it: times to the second, durations in seconds."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if isinstance(value, dt.timedelta):
+        return f"{value.total_seconds():.3f} s"
+    return str(value)
+
+
+def print_table(rows: Sequence[Mapping[str, object]]) -> None:
+    """Rows as an aligned table, one column per key, numbers right-aligned."""
+    if not rows:
+        print("  (no rows)")
+        return
+    columns = list(rows[0])
+    cells = [[cell(row[c]) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(row[c], int | float) for row in rows) for c in columns]
+
+    def line(values: Sequence[str]) -> str:
+        return (
+            "  "
+            + "  ".join(
+                v.rjust(w) if n else v.ljust(w)
+                for v, w, n in zip(values, widths, numeric, strict=True)
+            ).rstrip()
+        )
+
+    print(line(columns))
+    print("  " + "  ".join("-" * w for w in widths))
+    for values in cells:
+        print(line(values))
+
+
+def query(conn: psycopg.Connection, statement: sql.Composed) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(statement).fetchall()
 
 
 def heading(text: str) -> None:
@@ -63,15 +109,19 @@ def view_counts(conn: psycopg.Connection) -> dict[str, int]:
     return counts
 
 
-def show_state(conn: psycopg.Connection, step: str, commit_ms: float) -> None:
+def state_row(conn: psycopg.Connection, step: str, commit_ms: float) -> dict[str, object]:
+    """What one write left: its COMMIT's time (the refresh inside it included), the refresh
+    log's counts, and how many activities each view counts."""
     log = log_row(conn)
     row = conn.execute("SELECT count(*) FROM activities").fetchone()
-    activities = row[0] if row else 0
-    print(
-        f"{step:<34} commit {commit_ms:8.1f} ms | activities {activities:>4}"
-        f" | refreshes {log['refresh_count']} failures {log['failure_count']}"
-        f" | counted in views {view_counts(conn)}"
-    )
+    return {
+        "write": step,
+        "commit ms": round(commit_ms, 1),
+        "activities": row[0] if row else 0,
+        "refreshes": log["refresh_count"],
+        "failures": log["failure_count"],
+        **{f"in {view}": count for view, count in view_counts(conn).items()},
+    }
 
 
 def insert(conn: psycopg.Connection, ids: dict[str, object], count: int, offset: int) -> None:
@@ -85,6 +135,25 @@ def insert(conn: psycopg.Connection, ids: dict[str, object], count: int, offset:
         """,
         {**ids, "count": count, "offset": offset},
     )
+
+
+#: The reviewed SQL of the baseline, and the statement shown from it.
+BASELINE_SQL = GOLDEN_DIR / f"{revisions()[0]}.upgrade.sql"
+EXCERPT_START = f'CREATE OR REPLACE FUNCTION "{names.PUBLIC_SCHEMA}"."{names.BUFDIR_EXPORT}"'
+
+
+def show_reviewed_sql() -> None:
+    """Where the SQL a reviewer reads is, and one statement of it: the funder's export as the
+    API exposes it (``activity-stats-schema sql`` prints all of it)."""
+    heading("the SQL a reviewer reads (golden files, one per revision and direction)")
+    for path in sorted(GOLDEN_DIR.glob("*.sql")):
+        lines = path.read_text().count("\n")
+        print(f"  {path.relative_to(GOLDEN_DIR.parent.parent.parent.parent)}  ({lines} lines)")
+    text = BASELINE_SQL.read_text()
+    excerpt = text[text.index(EXCERPT_START) :].split(";\n", 1)[0]
+    print(f"\n  excerpt of {BASELINE_SQL.name}:\n")
+    for line in excerpt.splitlines():
+        print(f"    {line}")
 
 
 def run(print_sql: bool = True) -> None:
@@ -135,10 +204,12 @@ def run(print_sql: bool = True) -> None:
             heading("writes (the refresh runs inside COMMIT, debounced)")
             with timed("single insert", timings), conn.transaction():
                 insert(conn, ids, 1, 0)
-            show_state(conn, "1. single activity", timings["single insert"])
+            writes = [state_row(conn, "1. single activity", timings["single insert"])]
             with timed("rapid second insert", timings), conn.transaction():
                 insert(conn, ids, 1, 1)
-            show_state(conn, "2. rapid second (inside window)", timings["rapid second insert"])
+            writes.append(
+                state_row(conn, "2. rapid second (in window)", timings["rapid second insert"])
+            )
 
             # Let the debounce window pass (a demo shows real time; tests never sleep).
             log = log_row(conn)
@@ -150,35 +221,30 @@ def run(print_sql: bool = True) -> None:
 
             with timed("100-row proxy bulk", timings), conn.transaction():
                 insert(conn, ids, 100, 2)
-            show_state(conn, "3. 100-row proxy bulk", timings["100-row proxy bulk"])
+            writes.append(state_row(conn, "3. 100-row proxy bulk", timings["100-row proxy bulk"]))
+            print_table(writes)
 
             heading("refresh log")
-            for key, value in log_row(conn).items():
-                print(f"  {key:<20} {value}")
+            print_table([{"column": k, "value": cell(v)} for k, v in log_row(conn).items()])
 
-            heading("mv_peer_mentor_stats")
-            for row in conn.execute(
-                sql.SQL("SELECT * FROM {}").format(
-                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
+            heading("what the dashboard reads: dashboard_peer_mentor_stats() as service_role")
+            with conn.transaction():
+                conn.execute(
+                    sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(names.SERVICE_ROLE))
                 )
-            ):
-                print("  ", row)
-            heading("mv_activity_time_series (Europe/Oslo days, first 5)")
-            for row in conn.execute(
-                sql.SQL("SELECT * FROM {} ORDER BY day LIMIT 5").format(
-                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_ACTIVITY_TIME_SERIES)
+                print_table(query(conn, sql.SQL("SELECT * FROM {}()").format(DASHBOARD_STATS)))
+                heading("dashboard_activity_time_series() (Europe/Oslo days, first 5)")
+                print_table(
+                    query(conn, sql.SQL("SELECT * FROM {}() LIMIT 5").format(DASHBOARD_SERIES))
                 )
-            ):
-                print("  ", row)
 
-        heading("$ activity-stats-schema status --json")
-        cli(["--database-url", url, "status", "--json"])
+        heading("$ activity-stats-schema status")
+        cli(["status", "--database-url", url])
         heading("$ activity-stats-schema check")
-        cli(["--database-url", url, "check"])
+        cli(["check", "--database-url", url])
 
         if print_sql:
-            heading("upgrade SQL a reviewer reads (alembic upgrade --sql base:head)")
-            print(offline_sql(url, "base:head"))
+            show_reviewed_sql()
 
         heading("downgrade to base")
         with timed("downgrade base", timings):

@@ -17,8 +17,10 @@ from contextlib import contextmanager
 
 import psycopg
 from psycopg import sql
+from sqlalchemy_utils import create_database, database_exists
 
 from activity_stats_schema import names
+from activity_stats_schema.operations.database import sqlalchemy_url
 from activity_stats_schema.sqlfiles import render
 from activity_stats_schema.testing.embedded import EmbeddedPostgres
 
@@ -62,19 +64,26 @@ def create_migrating_role(conn: psycopg.Connection, name: str, password: str) ->
 
 
 def create_project_database(
-    server: EmbeddedPostgres, dbname: str, owner: str = names.PROJECT_OWNER, *, exists: bool = False
+    server: EmbeddedPostgres, dbname: str, owner: str = names.PROJECT_OWNER
 ) -> str:
     """A database on a throwaway server as a Supabase project has its own: owned by ``owner``,
     a role that is not a superuser (created here), with Supabase's roles and that role's
     default privileges. Returns ``owner``'s URL, to migrate and write with (the embedded server
     trusts local logins, so the random password is never needed).
 
-    ``exists``: the database is already there and only changes owner (the one pg_cron runs in,
-    which, as on Supabase, is where the project's objects must live)."""
-    statement = "ALTER DATABASE {} OWNER TO {}" if exists else "CREATE DATABASE {} OWNER {}"
+    An existing database (the one pg_cron runs in, which, as on Supabase, is where the
+    project's objects must live) only changes owner."""
     with server.connect(autocommit=True) as admin:
         create_migrating_role(admin, owner, secrets.token_urlsafe(16))
-        admin.execute(sql.SQL(statement).format(sql.Identifier(dbname), sql.Identifier(owner)))
+    target = sqlalchemy_url(server.url(dbname))
+    if not database_exists(target):
+        create_database(target)
+    with server.connect(autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                sql.Identifier(dbname), sql.Identifier(owner)
+            )
+        )
     with psycopg.connect(server.url(dbname), autocommit=True) as conn:
         bootstrap(conn, migrating_role=owner)
     return server.url(dbname, user=owner)
