@@ -25,6 +25,8 @@ DEFAULT_POSTGRES = "pg17"
 PASS_THROUGH = ("ACTIVITY_STATS_TEST_DATABASE_URL", "ACTIVITY_STATS_PG_BIN")
 
 nox.options.sessions = ["test", "lint", "sqlcheck"]
+#: The reviewed SQL of every revision (squawk reads it).
+GOLDEN = Path("src/activity_stats_schema/migrations/sql")
 #: Debian's PostgreSQL 15 with the extensions the SQL-level checks need.
 DEBIAN_PACKAGES = (
     "postgresql-15",
@@ -73,7 +75,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
     session.run("mypy")
-    golden = sorted(str(p) for p in Path("src/activity_stats_schema/migrations/sql").glob("*.sql"))
+    golden = sorted(str(p) for p in GOLDEN.glob("*.sql"))
     upgrades = [p for p in golden if p.endswith(".upgrade.sql")]
     downgrades = [p for p in golden if p.endswith(".downgrade.sql")]
     session.run("squawk", *upgrades, env={"NO_COLOR": "1"})
@@ -84,7 +86,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def golden(session: nox.Session) -> None:
-    """Regenerate migrations/sql/<revision>.{upgrade,downgrade}.sql."""
+    """Regenerate the reviewed SQL: src/activity_stats_schema/migrations/sql/<revision>.*.sql."""
     session.install("-e", ".[testing]")
     session.run("python", "-m", "activity_stats_schema.testing.golden")
 

@@ -26,9 +26,9 @@ like a Supabase project's ``postgres`` (not a superuser); the superuser only set
   two floors' COMMIT p99 under the same load.
   Every writer first runs a few unmeasured transactions in its new session (a warm-up, in every
   mode); the first commit of a new session (the function compiled, caches filled) is its own row;
-* both views refreshed: CONCURRENTLY / plain, and ours / the straightforward version (the
-  first release's views: counting rules joined per row and sorted, no refresh settings, read
-  through the narrower index it had); and as ``refresher --view-sessions`` does it, each view
+* both views refreshed: CONCURRENTLY / plain, and ours / a straightforward version (the
+  counting rules joined per row and sorted, no refresh settings, read through a narrower index
+  on mentor, type and time); and as ``refresher --view-sessions`` does it, each view
   on a session of its own at once / as ``refresh_stats`` and the default refresher do it, one
   after the other in one session (``--view-sessions`` runs the staleness and latency rows'
   refresher that way too);
@@ -51,6 +51,8 @@ runs the server with durable commits (fsync and synchronous_commit on), as produ
 import argparse
 import datetime as dt
 import multiprocessing
+import os
+import platform
 import queue
 import re
 import statistics
@@ -68,6 +70,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
+import activity_stats_schema
 from activity_stats_schema import names
 from activity_stats_schema.operations.migrate import upgrade
 from activity_stats_schema.operations.refresher import Refresher
@@ -99,7 +102,7 @@ DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 #: what 100,000 commits leave behind while, say, a report runs for an hour.
 HELD_MARKERS = 100_000
 
-#: The first release's shape, for "ours / the straightforward version": the counting rules
+#: The straightforward shape, for "ours / the straightforward version": the counting rules
 #: with a per-row join and a sort, views without ORDER BY, the narrower index, default settings.
 STRAIGHTFORWARD = """
 CREATE INDEX bench_straightforward_idx
@@ -650,7 +653,7 @@ def refresh_ours(conn: psycopg.Connection) -> float:
 
 
 def refresh_straightforward(conn: psycopg.Connection) -> float:
-    """Both views as the first release refreshed them: the straightforward objects above, with
+    """Both views refreshed the straightforward way: the objects above, with
     the counting index out of reach (dropped inside a transaction that is rolled back)."""
 
     with conn.transaction(force_rollback=True):
@@ -1013,6 +1016,11 @@ def main() -> None:
         " connection of its own (refresher --view-sessions)",
     )
     parser.add_argument(
+        "--no-report",
+        action="store_true",
+        help="print the table only; leave docs/benchmarks.md as it is",
+    )
+    parser.add_argument(
         "--durable",
         action="store_true",
         help="fsync, synchronous_commit and full_page_writes on, as a production server runs"
@@ -1034,18 +1042,75 @@ def main() -> None:
         for size in sorted(sizes):
             measure(url, conn, size, args, table, plots)
         conn.close()
-    print(
-        f"PostgreSQL {version}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC;"
-        f" debounce interval {args.interval} s in the staleness runs;"
+    settings_line = (
+        f"debounce interval {args.interval} s in the staleness runs;"
         f" refresher {'with view sessions' if args.view_sessions else 'on one session'};"
-        f" {'durable commits' if args.durable else 'fsync and synchronous_commit off'}\n"
+        f" {'durable commits' if args.durable else 'fsync and synchronous_commit off'}"
     )
+    print(f"PostgreSQL {version}; {settings_line}\n")
     width = max(len(r[0]) for r in table)
     print(f"{'measure':<{width}}  {'ratio':>8}  figures")
     for label, ratio, detail in table:
         print(f"{label:<{width}}  {ratio:8.3f}  {detail}")
     path = plot(plots, "staleness-durable.png" if args.durable else "staleness.png")
     print(f"\nstaleness plot: {path}" if path else "\n(matplotlib not installed: no plot)")
+    if not args.no_report:
+        REPORT.write_text(report(version, settings_line, sizes, table))
+        print(f"written: {REPORT.relative_to(REPORT.parent.parent)}")
+
+
+#: The one current table, with its machine, versions and method (``--no-report`` leaves it).
+REPORT = Path(__file__).resolve().parent.parent.parent / "docs" / "benchmarks.md"
+
+
+def machine() -> str:
+    """The processor, cores and memory the figures were measured on."""
+    cpuinfo = Path("/proc/cpuinfo")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in (cpuinfo.read_text().splitlines() if cpuinfo.exists() else [])
+            if line.startswith("model name")
+        ),
+        platform.processor() or platform.machine(),
+    )
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{model}; {os.cpu_count()} cores; {memory:.0f} GiB; {platform.system()}"
+
+
+def report(
+    version: str, settings_line: str, sizes: list[int], table: list[tuple[str, float, str]]
+) -> str:
+    """docs/benchmarks.md: written by this module on every run, never edited by hand."""
+    method = (__doc__ or "").strip()
+    rows = "\n".join(
+        f"| {label} | {ratio:.3f} | {detail.replace('|', '/')} |" for label, ratio, detail in table
+    )
+    return f"""# Benchmarks
+
+Written by `nox -s bench` (`tests/benchmarks/refresh.py`) on its last run; do not edit. Every
+figure is a ratio of two modes measured in the same run on the same server, so a slower or
+faster machine moves both sides alike. Speed is never asserted by the test suite.
+
+## Machine and versions
+
+- machine: {machine()}
+- PostgreSQL {version}; Python {platform.python_version()}; psycopg {psycopg.__version__};
+  activity-stats-schema {activity_stats_schema.__version__}
+- sizes of `activities`: {", ".join(f"{n:,}" for n in sorted(sizes))}
+- {settings_line}
+- written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC
+
+## Method
+
+{method}
+
+## Results
+
+| measure | ratio | figures |
+|---|---:|---|
+{rows}
+"""
 
 
 if __name__ == "__main__":

@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "revision", nargs="?", default=default, help=f"target revision (default: {default})"
             )
         else:
-            command.add_argument("revision", help="target revision, e.g. base or 0003")
+            command.add_argument("revision", help="target revision, e.g. base or v0_1_0_schema")
         if name == "upgrade":
             command.add_argument(
                 "--views",

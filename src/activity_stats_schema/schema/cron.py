@@ -1,8 +1,8 @@
 """The optional pg_cron jobs, for projects that cannot run the refresher process.
 
 Whether a job is installed depends on whether pg_cron is present when the migration runs,
-which autogenerate cannot express: these are the two hand-written revisions. 0007 schedules the
-trailing edge (``refresh_pending()``); 0016 schedules the job that keeps that one's run history
+which autogenerate cannot express: this is the hand-written revision (``v0_1_0_pg_cron``). It
+schedules the trailing edge (``refresh_pending()``) and the job that keeps that one's run history
 (``cron.job_run_details``) from growing for ever. Their SQL is rendered here from the packaged
 files, and a test holds each revision to that rendering, so the files stay the one source.
 """
@@ -20,13 +20,13 @@ def history_command() -> str:
 
 
 def schedule_refresh_job() -> str:
-    """Revision 0007's upgrade: the trailing-edge job, if pg_cron is installed."""
+    """The trailing-edge job, if pg_cron is installed."""
     command = CALL_REFRESH_PENDING.as_string(None)
     return render("cron_schedule.sql", command=sql.Literal(command))
 
 
 def schedule_history_job() -> str:
-    """Revision 0016's upgrade: the history job, if pg_cron is installed."""
+    """The history job, if pg_cron is installed."""
     return render("cron_history_schedule.sql", command=sql.Literal(history_command()))
 
 

@@ -1,6 +1,6 @@
 """PL/pgSQL functions, each declared from a packaged ``CREATE FUNCTION`` file.
 
-Who may EXECUTE them is declared in :mod:`.privileges`: PostgreSQL grants EXECUTE to PUBLIC on
+Who may EXECUTE them is declared in :mod:`.access`: PostgreSQL grants EXECUTE to PUBLIC on
 every new function, and Supabase's default privileges add the API roles in ``public``.
 """
 

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 declarations of the tables.
 
-``metadata`` is what a backend adds to its ``target_metadata`` (see :mod:`.alembic`). Names of
+``metadata`` is what a backend adds to its ``target_metadata`` (see :mod:`activity_stats_schema.autogen`). Names of
 constraints follow one convention so that autogenerate, the golden SQL and drift checks see the
 same names on every run.
 """

