@@ -1,12 +1,18 @@
 """Row-level security as a coordinator, a peer mentor, anon and service_role see it, through
-every read path (tables and dashboard functions), acting as PostgREST does per request."""
+every read path (tables and dashboard functions), acting as PostgREST does per request.
+
+Every test runs in both coordinator scopes (the ``scope`` fixture): multi-chapter, and the
+single-chapter contingency, where a coordinator reaches only their primary chapter (the first
+of their chapters here: A) and everything else stays as it is."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 import psycopg
 import pytest
 
 from activity_stats_schema import names
+from activity_stats_schema.operations.contingency import set_single_chapter_scope
 from tests.support.access import Org, build, chapter_names
 from tests.support.data import make_due
 from tests.support.supabase import as_api_user
@@ -18,10 +24,26 @@ AUTHENTICATED, ANON, SERVICE = names.AUTHENTICATED_ROLE, names.ANON_ROLE, names.
 WHEN = dt.datetime(2026, 5, 5, 9, tzinfo=dt.UTC)
 
 
+@dataclass(frozen=True)
+class Scope:
+    single: bool
+
+    def visible(self, chapters: str) -> set[str]:
+        """What a coordinator of ``chapters`` (primary first) reaches in this scope."""
+        return set(chapters[:1] if self.single else chapters)
+
+
+@pytest.fixture(params=[False, True], ids=["multi_chapter", "single_chapter"])
+def scope(request) -> Scope:
+    return Scope(single=request.param)
+
+
 @pytest.fixture
-def org(db) -> Org:
+def org(db, scope: Scope) -> Org:
     with db.connect() as conn:
-        return build(conn)
+        built = build(conn)
+        set_single_chapter_scope(conn, scope.single)
+        return built
 
 
 @pytest.fixture
@@ -49,24 +71,49 @@ def insert_activity(conn, org: Org, chapter: str, registered_by) -> None:
     )
 
 
-def test_coordinator_of_a_and_b_sees_a_and_b_through_every_read_path(conn, org):
+def test_coordinator_of_a_and_b_sees_a_and_b_through_every_read_path(conn, org, scope):
     with as_api_user(conn, AUTHENTICATED, org.coordinator_ab):
         seen = chapters_through_every_read_path(conn, org)
-    assert seen == {path: {"A", "B"} for path in seen}
+    assert seen == {path: scope.visible("AB") for path in seen}
 
 
-def test_coordinator_of_five_chapters_sees_all_five(conn, org):
+def test_coordinator_of_five_chapters_sees_all_five(conn, org, scope):
     with as_api_user(conn, AUTHENTICATED, org.coordinator_five):
         seen = chapters_through_every_read_path(conn, org)
-    assert seen == {path: set("ABCDE") for path in seen}
+    assert seen == {path: scope.visible("ABCDE") for path in seen}
 
 
-def test_coordinator_registers_for_a_mentor_of_their_chapter(conn, org):
+def test_the_export_is_scoped_like_the_dashboard(conn, org, scope):
+    with as_api_user(conn, AUTHENTICATED, org.coordinator_five):
+        rows = conn.execute(
+            "SELECT chapter_id FROM bufdir_export('2026-01-01', '2026-12-31')"
+        ).fetchall()
+    assert chapter_names(org, [r[0] for r in rows]) == scope.visible("ABCDE")
+
+
+def test_coordinator_registers_for_a_mentor_of_their_chapter(conn, org, scope):
+    chapter = "B" if not scope.single else "A"
     with as_api_user(conn, AUTHENTICATED, org.coordinator_ab):
-        insert_activity(conn, org, "B", org.coordinator_ab)
+        insert_activity(conn, org, chapter, org.coordinator_ab)
     assert conn.execute(
-        "SELECT count(*) FROM activities WHERE chapter_id = %s", [org.chapter["B"]]
+        "SELECT count(*) FROM activities WHERE chapter_id = %s", [org.chapter[chapter]]
     ).fetchone() == (2,)
+
+
+def test_a_non_primary_chapter_takes_writes_only_in_the_multi_chapter_scope(conn, org, scope):
+    def write_to_b() -> int:
+        with as_api_user(conn, AUTHENTICATED, org.coordinator_ab):
+            insert_activity(conn, org, "B", org.coordinator_ab)
+            return conn.execute(
+                "UPDATE activities SET duration_minutes = 1 WHERE chapter_id = %s",
+                [org.chapter["B"]],
+            ).rowcount
+
+    if scope.single:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            write_to_b()
+    else:
+        assert write_to_b() == 2
 
 
 def test_coordinator_cannot_insert_into_another_chapter(conn, org):
@@ -173,10 +220,11 @@ def test_a_user_without_assignments_sees_nothing(conn, org):
     assert seen == {path: set() for path in seen}
 
 
-def test_an_insert_by_authenticated_reaches_that_coordinators_dashboard(conn, org):
+def test_an_insert_by_authenticated_reaches_that_coordinators_dashboard(conn, org, scope):
+    chapter = "B" if not scope.single else "A"
     make_due(conn)
     with as_api_user(conn, AUTHENTICATED, org.coordinator_ab):
-        insert_activity(conn, org, "B", org.coordinator_ab)
+        insert_activity(conn, org, chapter, org.coordinator_ab)
     with as_api_user(conn, AUTHENTICATED, org.coordinator_ab):
         counts = dict(
             conn.execute(
@@ -184,7 +232,20 @@ def test_an_insert_by_authenticated_reaches_that_coordinators_dashboard(conn, or
                 " GROUP BY chapter_id"
             ).fetchall()
         )
-    assert counts == {org.chapter["A"]: 1, org.chapter["B"]: 2}
+    if scope.single:
+        assert counts == {org.chapter["A"]: 2}
+    else:
+        assert counts == {org.chapter["A"]: 1, org.chapter["B"]: 2}
+
+
+def test_the_scope_switch_takes_effect_for_the_next_statement(db, conn, org, scope):
+    """Flipped from another session, with no reconnect: the next statement sees it."""
+    with db.connect() as operator:
+        for single in (not scope.single, scope.single):
+            set_single_chapter_scope(operator, single)
+            with as_api_user(conn, AUTHENTICATED, org.coordinator_ab):
+                seen = chapters_through_every_read_path(conn, org)
+            assert seen == {path: Scope(single).visible("AB") for path in seen}
 
 
 def test_coordinator_activity_query_computes_the_scope_once(conn, org):

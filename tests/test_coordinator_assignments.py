@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from activity_stats_schema import names
-from tests.support.access import build
+from tests.support.access import add_coordinator, build
 
 
 def assign(conn, coordinator, chapter_id):
@@ -71,11 +71,7 @@ def test_concurrent_assignments_cannot_exceed_the_limit(db):
     with db.connect() as setup:
         org = build(setup)
         coordinator = uuid.uuid4()
-        setup.execute(
-            "INSERT INTO coordinators (user_id, display_name) VALUES (%s, 'x')", [coordinator]
-        )
-        for name in "ABCD":
-            assign(setup, coordinator, org.chapter[name])
+        add_coordinator(setup, coordinator, [org.chapter[name] for name in "ABCD"])
     with db.connect() as first, db.connect() as second:
         second.execute("SET lock_timeout = '100ms'")
         with first.transaction():

@@ -7,6 +7,7 @@ import pytest
 
 from activity_stats_schema import names
 from tests.support import reference
+from tests.support.access import add_coordinator
 from tests.support.supabase import as_api_user
 
 Q1 = (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
@@ -149,13 +150,7 @@ def test_export_is_scoped_like_the_dashboard(db, loaded):
 
     coordinator = uuid.uuid4()
     with db.connect() as conn:
-        conn.execute(
-            "INSERT INTO coordinators (user_id, display_name) VALUES (%s, 'c')", [coordinator]
-        )
-        conn.execute(
-            "INSERT INTO coordinator_chapters (coordinator_id, chapter_id) VALUES (%s, %s)",
-            [coordinator, loaded["chapter"]["Bergen"]],
-        )
+        add_coordinator(conn, coordinator, [loaded["chapter"]["Bergen"]])
         with as_api_user(conn, names.AUTHENTICATED_ROLE, coordinator):
             mine = {r[0] for r in conn.execute("SELECT chapter_id FROM bufdir_export(%s, %s)", Q1)}
         with as_api_user(conn, names.SERVICE_ROLE):

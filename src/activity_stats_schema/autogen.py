@@ -15,13 +15,9 @@ readable as SQL. Pass ``include_object=`` / ``process_revision_directives=`` of 
 ``configure_options`` to chain them.
 """
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from alembic.autogenerate import renderers
-from alembic.autogenerate.api import AutogenContext
-from alembic.autogenerate.rewriter import Rewriter
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 from alembic_utils.pg_function import PGFunction
@@ -29,20 +25,11 @@ from alembic_utils.pg_policy import PGPolicy
 from alembic_utils.pg_trigger import PGTrigger
 from alembic_utils.pg_view import PGView
 from alembic_utils.replaceable_entity import ReplaceableEntity, register_entities
-from alembic_utils.reversible_op import CreateOp, DropOp, ReplaceOp, RevertOp
-from psycopg import sql
 from sqlalchemy import Connection
 
-from activity_stats_schema import names
+from activity_stats_schema import names, rewriter
 from activity_stats_schema.entities import MaterializedView, Privileges, RowLevelSecurity
-from activity_stats_schema.schema import (
-    ENTITIES,
-    ROW_LEVEL_SECURITY,
-    SEED_ROWS,
-    declared_for,
-    metadata,
-)
-from activity_stats_schema.sqlfiles import render
+from activity_stats_schema.schema import ENTITIES, metadata
 
 __all__ = [
     "ENTITIES",
@@ -107,331 +94,6 @@ def include_object(
 _include_declared = include_object
 
 
-# Rendering ------------------------------------------------------------------------------------
-
-
-class SQLStatement(ops.ExecuteSQLOp):
-    """One SQL statement, rendered line by line so the revision reads (and diffs) as SQL."""
-
-    def __init__(self, sqltext: str) -> None:
-        super().__init__(sqltext)
-
-
-_BIND_LIKE = re.compile(r"(?<![:\w\\]):(?=\w)")
-
-
-@renderers.dispatch_for(SQLStatement)
-def _render_sql_statement(autogen_context: AutogenContext, op: SQLStatement) -> str:
-    # sa.text() reads ":name" as a bind parameter; escape the (rare) colon that would look like
-    # one. One string literal per line: Alembic indents rendered code, which must not reach
-    # the SQL (function bodies are stored verbatim and compared).
-    statement = _BIND_LIKE.sub(r"\\:", str(op.sqltext).strip())
-    lines = statement.splitlines(keepends=True)
-    body = "\n".join(f"    {line!r}" for line in lines)
-    return f"op.execute(sa.text(\n{body}\n))"
-
-
-def _statements(texts: Sequence[str]) -> list[ops.MigrateOperation]:
-    """One op per statement; the terminating semicolon is the renderer's to add."""
-    return [SQLStatement(t.strip().rstrip(";").rstrip()) for t in texts if t.strip()]
-
-
-def _object_name(entity: ReplaceableEntity) -> str:
-    return entity.signature.split("(")[0].strip().strip('"')
-
-
-def _privileges_after(schema: str, name: str) -> list[str]:
-    """Declared privileges and row-level security, stated right after their object is created.
-
-    Autogenerate emits a privileges change only where the generating database differs, and a
-    Supabase project may grant more by default than the database a revision was generated on;
-    so every created object is followed by its complete privileges (and a table of the API
-    schema by ENABLE ROW LEVEL SECURITY).
-    """
-    declared = declared_for(schema, name)
-    result = declared.statements() if declared is not None else []
-    for rls in ROW_LEVEL_SECURITY:
-        if (rls.schema, rls.signature) == (schema, name):
-            result.append(str(rls.to_sql_statement_create()))
-    return result
-
-
-def _view_statement(view: PGView) -> str:
-    return (
-        sql.SQL("CREATE OR REPLACE VIEW {} AS\n{}")
-        .format(
-            sql.Identifier(view.schema, _object_name(view)),
-            sql.SQL(view.definition.strip().rstrip(";")),
-        )
-        .as_string(None)
-    )
-
-
-def _create_statements(entity: ReplaceableEntity) -> list[str]:
-    """Idempotent creation: safe to run when the object already exists."""
-    if isinstance(entity, Privileges):
-        return entity.statements()
-    if isinstance(entity, RowLevelSecurity):
-        return [str(entity.to_sql_statement_create())]
-    if isinstance(entity, MaterializedView):
-        created = entity.create_statements(if_not_exists=True)
-    elif isinstance(entity, PGView):
-        created = [_view_statement(entity)]
-    else:
-        created = [str(s) for s in entity.to_sql_statement_create_or_replace()]
-    if isinstance(entity, PGFunction | PGView | MaterializedView):
-        created += _privileges_after(entity.schema, _object_name(entity))
-    return created
-
-
-def _drop_statements(entity: ReplaceableEntity) -> list[str]:
-    """Idempotent removal: safe to run when the object is already gone."""
-    if isinstance(entity, Privileges):
-        return []  # privileges go with their object
-    if isinstance(entity, RowLevelSecurity):
-        return [str(entity.to_sql_statement_drop())]
-    if isinstance(entity, MaterializedView):
-        return [entity.drop_statement(if_exists=True)]
-    statement = str(entity.to_sql_statement_drop()).strip()
-    return [re.sub(r"^DROP (\w+(?: VIEW)?) ", r"DROP \1 IF EXISTS ", statement, count=1)]
-
-
-def _replace_statements(entity: ReplaceableEntity, live: ReplaceableEntity | None) -> list[str]:
-    if isinstance(entity, Privileges):
-        return entity.statements(live if isinstance(live, Privileges) else None)
-    if isinstance(entity, MaterializedView) and entity._index_changes is not None:
-        return entity._index_changes  # the query is the same: fix the indexes, keep the data
-    if isinstance(entity, MaterializedView):
-        # Dropping loses the indexes and the grants; bring both back with the view.
-        return [
-            entity.drop_statement(if_exists=True),
-            *entity.create_statements(),
-            *_privileges_after(entity.schema, _object_name(entity)),
-        ]
-    if isinstance(entity, PGView):
-        return [_view_statement(entity)]
-    return [str(s) for s in entity.to_sql_statement_create_or_replace()]
-
-
-def _schema_of(op: ops.CreateTableOp | ops.DropTableOp) -> str:
-    return op.schema or names.PUBLIC_SCHEMA
-
-
-#: For the rest of the migration's transaction, CREATE FUNCTION does not validate bodies.
-NO_BODY_CHECK = "SET LOCAL check_function_bodies = off"
-
-rewriter = Rewriter()
-
-
-@rewriter.rewrites(ops.CreateTableOp)
-def _create_table(
-    context: MigrationContext, revision: Any, op: ops.CreateTableOp
-) -> list[ops.MigrateOperation]:
-    op.if_not_exists = True
-    schema_name = _schema_of(op)
-    result: list[ops.MigrateOperation] = []
-    if schema_name != names.PUBLIC_SCHEMA:
-        schema = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema_name))
-        result += _statements(
-            [schema.as_string(None), *_privileges_after(schema_name, schema_name)]
-        )
-    result.append(op)
-    seed = SEED_ROWS.get((schema_name, op.table_name))
-    statements = [render(seed)] if seed else []
-    result += _statements([*statements, *_privileges_after(schema_name, op.table_name)])
-    return result
-
-
-@rewriter.rewrites(ops.DropTableOp)
-def _drop_table(context: MigrationContext, revision: Any, op: ops.DropTableOp) -> ops.DropTableOp:
-    op.if_exists = True
-    return op
-
-
-@rewriter.rewrites(ops.AddColumnOp)
-def _add_column(context: MigrationContext, revision: Any, op: ops.AddColumnOp) -> ops.AddColumnOp:
-    op.if_not_exists = True
-    return op
-
-
-@rewriter.rewrites(ops.DropColumnOp)
-def _drop_column(
-    context: MigrationContext, revision: Any, op: ops.DropColumnOp
-) -> list[ops.MigrateOperation]:
-    # Also when the table is gone already (a downgrade run a second time).
-    table = sql.Identifier(op.schema, op.table_name) if op.schema else sql.Identifier(op.table_name)
-    statement = sql.SQL("ALTER TABLE IF EXISTS {} DROP COLUMN IF EXISTS {}").format(
-        table, sql.Identifier(op.column_name)
-    )
-    return _statements([statement.as_string(None)])
-
-
-@rewriter.rewrites(ops.CreateIndexOp)
-def _create_index(
-    context: MigrationContext, revision: Any, op: ops.CreateIndexOp
-) -> ops.CreateIndexOp:
-    op.if_not_exists = True
-    return op
-
-
-@rewriter.rewrites(ops.DropIndexOp)
-def _drop_index(context: MigrationContext, revision: Any, op: ops.DropIndexOp) -> ops.DropIndexOp:
-    op.if_exists = True
-    return op
-
-
-@rewriter.rewrites(CreateOp)
-def _create_entity(
-    context: MigrationContext, revision: Any, op: CreateOp
-) -> list[ops.MigrateOperation]:
-    return _statements(_create_statements(op.target))
-
-
-@rewriter.rewrites(DropOp)
-def _drop_entity(
-    context: MigrationContext, revision: Any, op: DropOp
-) -> list[ops.MigrateOperation]:
-    return _statements(_drop_statements(op.target))
-
-
-@rewriter.rewrites(ReplaceOp)
-def _replace_entity(
-    context: MigrationContext, revision: Any, op: ReplaceOp
-) -> list[ops.MigrateOperation]:
-    return _statements(_replace_statements(op.target, op.target._version_to_replace))
-
-
-@rewriter.rewrites(RevertOp)
-def _revert_entity(
-    context: MigrationContext, revision: Any, op: RevertOp
-) -> list[ops.MigrateOperation]:
-    live = op.target._version_to_replace
-    assert live is not None, "alembic-utils caches the live version for every replace"
-    if isinstance(live, Privileges) and isinstance(op.target, Privileges):
-        # In a downgrade, the object may be gone already when the script runs a second time.
-        return _statements([live.guarded_statement(op.target)])
-    if isinstance(live, RowLevelSecurity):
-        return _statements([live.statement(live.enabled, live.forced, if_exists=True)])
-    if isinstance(op.target, MaterializedView) and op.target._index_changes_back is not None:
-        return _statements(op.target._index_changes_back)
-    if isinstance(live, PGView | MaterializedView):
-        # A downgrade run again, after later steps removed the relations the old query reads,
-        # skips the view (a later step drops it anyway) instead of failing.
-        return _statements([_skipped_without_sources(_replace_statements(live, op.target))])
-    if isinstance(live, PGFunction):
-        # A downgrade run again, after later steps removed the tables the old body names, must
-        # still be able to put the old function back (a later step drops it anyway).
-        return _statements([NO_BODY_CHECK, *_replace_statements(live, op.target)])
-    return _statements(_replace_statements(live, op.target))
-
-
-def _skipped_without_sources(statements: list[str]) -> str:
-    """One DO block running ``statements``, skipped as a whole when a relation they read is
-    missing (undefined_table only: any other error still fails the migration)."""
-    body = sql.SQL("\n").join(
-        sql.SQL("    EXECUTE {};").format(sql.Literal(statement)) for statement in statements
-    )
-    block = sql.SQL(
-        "DO $restore$\nBEGIN\n{body}\nEXCEPTION WHEN undefined_table THEN\n"
-        "    RAISE NOTICE 'skipped, a later downgrade step removes it: %', SQLERRM;\n"
-        "END\n$restore$"
-    ).format(body=body)
-    return block.as_string(None)
-
-
-def _without_repeats(
-    context: MigrationContext, revision: Any, directives: list[ops.MigrationScript]
-) -> None:
-    """Drop a statement already emitted earlier in the same revision (privileges stated after
-    an object's creation and again by its own entity)."""
-    for script in directives:
-        for container in [*script.upgrade_ops_list, *script.downgrade_ops_list]:
-            seen: set[str] = set()
-            kept: list[ops.MigrateOperation] = []
-            for op in container.ops:
-                if isinstance(op, SQLStatement):
-                    key = str(op.sqltext)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                kept.append(op)
-            container.ops = kept
-
-
-#: A revision that only creates (the first release's) reads as the schema: each section's first
-#: statement carries its heading. Ordered so that everything exists before what uses it.
-SECTIONS = (
-    "Tables, their indexes, and the refresh log's one row.",
-    "The counting rules, stated once: the views and the Bufdir export read through them.",
-    "The dashboard's views: materialized, each with the unique index REFRESH CONCURRENTLY needs,"
-    "\n-- and the plain live views of the fallback.",
-    "Functions: the refresh and its steps, the triggers' functions, the caller's scope, and the"
-    "\n-- dashboard's readers (private, SECURITY DEFINER) with their API faces (public, INVOKER).",
-    "Triggers: the deferred refresh at COMMIT, the marks of changes no row trigger sees, guards.",
-    "Access: row-level security, its policies, and the complete privileges of every object.",
-)
-_CREATING = (ops.CreateTableOp, ops.CreateIndexOp, CreateOp)
-_DROPPING = (ops.DropTableOp, ops.DropIndexOp, DropOp)
-_ACCESS = re.compile(r"^(ALTER TABLE .* ROW LEVEL SECURITY|(DROP|CREATE) POLICY|GRANT|REVOKE)")
-
-
-def _section(op: ops.MigrateOperation) -> tuple[int, int]:
-    """Which of SECTIONS an operation belongs to (and, within access, RLS, policies, grants)."""
-    if not isinstance(op, SQLStatement):
-        return (0, 0)
-    statement = str(op.sqltext).lstrip()
-    first_line = statement.split("\n", 1)[0]
-    if statement.startswith(("CREATE SCHEMA", "INSERT INTO")):
-        return (0, 0)
-    if " VIEW " in first_line and f'"{names.COUNTABLE_ACTIVITIES}"' in first_line:
-        return (1, 0)
-    if re.match(
-        r"^(CREATE|DROP) (OR REPLACE )?(MATERIALIZED )?VIEW|^CREATE UNIQUE INDEX", statement
-    ):
-        return (2, 0)
-    if re.match(r"^(CREATE OR REPLACE|DROP) FUNCTION", statement):
-        return (3, 0)
-    if re.match(r"^(DROP|CREATE( CONSTRAINT)?) TRIGGER", statement):
-        return (4, 0)
-    if match := _ACCESS.match(statement):
-        return (5, 0 if "ROW LEVEL" in match.group(0) else 1 if "POLICY" in match.group(0) else 2)
-    return (0, 0)
-
-
-def _in_schema_order(container: ops.OpContainer, *, reverse: bool, headings: bool) -> None:
-    """Sort ``container`` by section (stable: the order within a section is kept)."""
-    flat = flatten(container)
-    flat.sort(key=_section, reverse=reverse)
-    container.ops = flat
-    if not headings:
-        return
-    seen: set[int] = set()
-    for op in flat:
-        section = _section(op)[0]
-        if section not in seen and isinstance(op, SQLStatement):
-            seen.add(section)
-            op.sqltext = f"-- {SECTIONS[section]}\n{op.sqltext}"
-
-
-def _only(container: ops.OpContainer, kinds: tuple[type, ...]) -> bool:
-    flat = flatten(container)
-    return bool(flat) and all(isinstance(op, kinds) for op in flat)
-
-
-def _process_revision_directives(
-    context: MigrationContext, revision: Any, directives: list[ops.MigrationScript]
-) -> None:
-    creating = [_only(s.upgrade_ops, _CREATING) for s in directives if s.upgrade_ops]
-    dropping = [_only(s.downgrade_ops, _DROPPING) for s in directives if s.downgrade_ops]
-    rewriter(context, revision, directives)
-    _without_repeats(context, revision, directives)
-    for script, create, drop in zip(directives, creating, dropping, strict=False):
-        if create and script.upgrade_ops is not None:
-            _in_schema_order(script.upgrade_ops, reverse=False, headings=True)
-        if drop and script.downgrade_ops is not None:
-            _in_schema_order(script.downgrade_ops, reverse=True, headings=False)
-
-
 def configure_options(
     include_object: Callable[..., bool] | None = None,
     process_revision_directives: Callable[..., None] | None = None,
@@ -454,7 +116,7 @@ def _chained_filter(own: Callable[..., bool] | None) -> Callable[..., bool]:
 
 def _chained_directives(own: Callable[..., None] | None) -> Callable[..., None]:
     def directives(context: MigrationContext, revision: Any, scripts: Any) -> None:
-        _process_revision_directives(context, revision, scripts)
+        rewriter.process_revision_directives(context, revision, scripts)
         if own is not None:
             own(context, revision, scripts)
 
@@ -482,15 +144,7 @@ def comparison_context(
 
 def rewrite(context: MigrationContext, script: ops.MigrationScript) -> None:
     """Make ``script``'s operations idempotent and readable as SQL, as in a revision."""
-    _process_revision_directives(context, ("head",), [script])
+    rewriter.process_revision_directives(context, ("head",), [script])
 
 
-def flatten(container: ops.OpContainer) -> list[ops.MigrateOperation]:
-    """The operations of ``container``, with those grouped per table taken out of their group."""
-    result: list[ops.MigrateOperation] = []
-    for op in container.ops:
-        if isinstance(op, ops.OpContainer):
-            result += flatten(op)
-        else:
-            result.append(op)
-    return result
+flatten = rewriter.flatten

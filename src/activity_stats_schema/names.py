@@ -27,6 +27,9 @@ ACTIVITIES: Final = "activities"
 REFRESH_LOG: Final = "stats_refresh_log"
 #: One row per committed change not yet in the views (the trailing edge's work list).
 PENDING_CHANGES: Final = "stats_pending_changes"
+#: The design's two contingency switches, one row: the dashboard's "indicative numbers" notice
+#: and the coordinators' single-chapter scope. Flipped in production with an UPDATE.
+CONTINGENCY: Final = "contingency_switches"
 COORDINATORS: Final = "coordinators"
 COORDINATOR_CHAPTERS: Final = "coordinator_chapters"
 #: Tables of the API schema, every one under row-level security.
@@ -95,6 +98,7 @@ TRUNCATE_TRIGGER: Final = "activities_truncate_marks_stats"
 ACTIVITY_TYPES_TRIGGER: Final = "activity_types_mark_stats"
 LOG_GUARD_FUNCTION: Final = "stats_refresh_log_guard"
 LOG_GUARD_TRIGGER: Final = "stats_refresh_log_keep_row"
+CONTINGENCY_GUARD_TRIGGER: Final = "contingency_switches_keep_row"
 ASSIGNMENT_GUARD_FUNCTION: Final = "coordinator_chapters_assign_slot"
 ASSIGNMENT_GUARD_TRIGGER: Final = "coordinator_chapters_assign_slot"
 
@@ -108,6 +112,13 @@ DASHBOARD_PEER_MENTOR_STATS: Final = "dashboard_peer_mentor_stats"
 DASHBOARD_ACTIVITY_TIME_SERIES: Final = "dashboard_activity_time_series"
 #: The funder's export, through the same counting rules as the dashboard.
 BUFDIR_EXPORT: Final = "bufdir_export"
+#: The contingency notice as the app reads it, beside the dashboard's numbers.
+DASHBOARD_NOTICE: Final = "dashboard_notice"
+#: What ``validate-alignment --set-notice`` shows users when the dashboard and the export differ.
+DEFAULT_NOTICE: Final = (
+    "The numbers on this dashboard are indicative and may differ from the Bufdir export"
+    " until a correction is deployed."
+)
 #: Transaction-local setting that marks "a refresh is already queued in this transaction", so a
 #: 10,000-row insert queues one deferred trigger event instead of 10,000.
 QUEUED_SETTING: Final = "activity_stats.refresh_queued"
@@ -156,6 +167,8 @@ def sql_names() -> dict[str, str]:
         "activity_types": ACTIVITY_TYPES,
         "activities": ACTIVITIES,
         "refresh_log": REFRESH_LOG,
+        "contingency": CONTINGENCY,
+        "dashboard_notice": DASHBOARD_NOTICE,
         "pending_changes": PENDING_CHANGES,
         "refresh_pending_function": REFRESH_PENDING_FUNCTION,
         "refresh_begin_function": REFRESH_BEGIN_FUNCTION,

@@ -11,8 +11,8 @@ VALUES (-11, -11, 'mentor A'), (-12, -12, 'mentor B'), (-13, -13, 'mentor C');
 INSERT INTO public.activity_types (id, name) VALUES (-11, 'pgtap visit');
 INSERT INTO public.activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at, duration_minutes)
 SELECT m, m, -11, '2026-06-01 10:00+02', 30 FROM unnest(ARRAY[-11, -12, -13]) AS m;
-INSERT INTO public.coordinators (user_id, display_name)
-VALUES ('00000000-0000-4000-8000-00000000000a', 'coordinator of A and B');
+INSERT INTO public.coordinators (user_id, display_name, primary_chapter_id)
+VALUES ('00000000-0000-4000-8000-00000000000a', 'coordinator of A and B', -11);
 INSERT INTO public.coordinator_chapters (coordinator_id, chapter_id)
 VALUES ('00000000-0000-4000-8000-00000000000a', -11), ('00000000-0000-4000-8000-00000000000a', -12);
 SELECT activity_stats.refresh_stats(true);

@@ -24,7 +24,7 @@ like a Supabase project's ``postgres`` (not a superuser); the superuser only set
   schedule, the way the refresher refreshes them (so the difference is the trigger's, not the
   refresh's CPU), and the async p99 also against writers with no refresh at all, as are the
   two floors' COMMIT p99 under the same load.
-  Every writer first runs a few unmeasured transactions in its new session (a warm-up, in every
+  Every writer begins with a few unmeasured transactions in its new session (a warm-up, in every
   mode); the first commit of a new session (the function compiled, caches filled) is its own row;
 * both views refreshed: CONCURRENTLY / plain, and ours / a straightforward version (the
   counting rules joined per row and sorted, no refresh settings, read through a narrower index
@@ -399,8 +399,8 @@ class Paired:
     @property
     def ratio(self) -> float:
         """The median of the rounds' ratios: each pair shares the machine's state of the
-        moment, so drift over the run cancels within it (the no-trigger baseline of one run has
-        moved by 15-65% between rows: 1,783 and 2,952 tx/s, 1 client, in session 12)."""
+        moment, so drift over the run cancels within it (the same baseline can move by half
+        between two rows of one run)."""
         return statistics.median(self.ratios)
 
 

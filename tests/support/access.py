@@ -51,17 +51,26 @@ def build(conn: psycopg.Connection) -> Org:
             )
         coordinator_ab, coordinator_five = uuid.uuid4(), uuid.uuid4()
         for user, chapters in ((coordinator_ab, "AB"), (coordinator_five, "ABCDE")):
-            conn.execute(
-                "INSERT INTO coordinators (user_id, display_name) VALUES (%s, 'c')", [user]
-            )
-            for name in chapters:
-                conn.execute(
-                    "INSERT INTO coordinator_chapters (coordinator_id, chapter_id) VALUES (%s, %s)",
-                    [user, chapter[name]],
-                )
+            add_coordinator(conn, user, [chapter[name] for name in chapters])
         # One refresh now, so the views hold every chapter.
         conn.execute(f"SELECT {names.PRIVATE_SCHEMA}.{names.REFRESH_FUNCTION}(true)")
     return Org(chapter, mentor, mentor_user, coordinator_ab, coordinator_five, activity_type)
+
+
+def add_coordinator(conn: psycopg.Connection, user: uuid.UUID, chapter_ids: list[int]) -> None:
+    """A coordinator of ``chapter_ids``, the first their primary, in one transaction (the
+    reference to the primary assignment is checked at COMMIT)."""
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO coordinators (user_id, display_name, primary_chapter_id)"
+            " VALUES (%s, 'c', %s)",
+            [user, chapter_ids[0]],
+        )
+        for chapter_id in chapter_ids:
+            conn.execute(
+                "INSERT INTO coordinator_chapters (coordinator_id, chapter_id) VALUES (%s, %s)",
+                [user, chapter_id],
+            )
 
 
 def chapter_names(org: Org, ids) -> set[str]:

@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 from sqlalchemy import Connection
 
 from activity_stats_schema import names
-from activity_stats_schema.operations import alignment, drift, migrate
+from activity_stats_schema.operations import alignment, contingency, drift, migrate
 from activity_stats_schema.operations.database import (
     URL_ENVIRONMENT_VARIABLE,
     libpq_url,
@@ -174,12 +174,13 @@ def status(args: argparse.Namespace) -> int:
         try:
             with conn.cursor(row_factory=dict_row) as cur:
                 row = cur.execute(STATUS_QUERY).fetchone()
+            switches = contingency.read(conn)
         except NOT_MIGRATED as exc:
             raise _not_migrated(exc) from None
     assert row is not None
     never = row["refresh_count"] == 0
     if args.json:
-        document = {key: _json_value(value) for key, value in row.items()}
+        document = {key: _json_value(value) for key, value in {**row, **switches}.items()}
         document["never_refreshed"] = never
         print(json.dumps(document, indent=2, sort_keys=True))
         return OK
@@ -198,6 +199,8 @@ def status(args: argparse.Namespace) -> int:
     print(f"refresh mode      {mode}")
     source = "live views (fallback)" if row["read_live_views"] else "materialized views"
     print(f"dashboard reads   {source}")
+    print(f"notice            {_notice_line(switches)}")
+    print(f"coordinator scope {_scope_line(switches)}")
     print(f"debounce interval {_shown(row['debounce_interval'])}")
     print(f"lock timeout      {_shown(row['refresh_lock_timeout'])}")
     return OK
@@ -242,10 +245,73 @@ def validate_alignment(args: argparse.Namespace) -> int:
     with _connect(args) as conn:
         try:
             differences = alignment.compare(conn, refresh=not args.no_refresh)
+            print(alignment.report(differences))
+            if differences and args.set_notice:
+                reason = f"validate-alignment found {len(differences)} difference(s)"
+                contingency.set_notice(conn, args.message, reason)
+                print(f"notice set: {args.message}")
+            elif not differences and args.clear_notice:
+                contingency.clear_notice(conn)
+                print("notice cleared")
         except NOT_MIGRATED as exc:
             raise _not_migrated(exc) from None
-    print(alignment.report(differences))
+        except psycopg.errors.InsufficientPrivilege:
+            raise CommandError(NOT_THE_OWNER) from None
     return FOUND if differences else OK
+
+
+#: Changing a switch, or refreshing, as a role that may not.
+NOT_THE_OWNER = "permission denied: connect as the schema's owner or service_role"
+
+
+def notice(args: argparse.Namespace) -> int:
+    """``notice set MESSAGE [--reason WHY]`` / ``notice clear`` / ``notice show``."""
+    with _connect(args) as conn:
+        try:
+            if args.action == "set":
+                contingency.set_notice(conn, args.message, args.reason)
+            elif args.action == "clear":
+                contingency.clear_notice(conn)
+            state = contingency.read(conn)
+        except NOT_MIGRATED as exc:
+            raise _not_migrated(exc) from None
+        except psycopg.errors.InsufficientPrivilege:
+            raise CommandError(NOT_THE_OWNER) from None
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+    print(_notice_line(state))
+    return OK
+
+
+def scope(args: argparse.Namespace) -> int:
+    """``scope single`` / ``scope multi`` / ``scope show``: the coordinators' chapter scope."""
+    with _connect(args) as conn:
+        try:
+            if args.mode != "show":
+                contingency.set_single_chapter_scope(conn, args.mode == "single")
+            state = contingency.read(conn)
+        except NOT_MIGRATED as exc:
+            raise _not_migrated(exc) from None
+        except psycopg.errors.InsufficientPrivilege:
+            raise CommandError(NOT_THE_OWNER) from None
+    print(_scope_line(state))
+    return OK
+
+
+def _notice_line(state: dict[str, Any]) -> str:
+    if not state["notice_active"]:
+        return "off"
+    reason = f"; why: {state['notice_reason']}" if state["notice_reason"] else ""
+    return f"on since {_shown(state['notice_since'])}: {state['notice_message']}{reason}"
+
+
+def _scope_line(state: dict[str, Any]) -> str:
+    if not state["single_chapter_scope"]:
+        return "multi-chapter (every coordinator sees all their chapters)"
+    return (
+        "single-chapter since "
+        f"{_shown(state['single_chapter_scope_since'])} (coordinators see their primary chapter)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -348,7 +414,43 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="compare the views as they are (by default they are refreshed first)",
     )
+    align.add_argument(
+        "--set-notice",
+        action="store_true",
+        help="when they differ, switch on the dashboard's notice that numbers are indicative",
+    )
+    align.add_argument(
+        "--clear-notice",
+        action="store_true",
+        help="when they agree, switch the notice off",
+    )
+    align.add_argument(
+        "--message", default=names.DEFAULT_NOTICE, help="the notice users read (with --set-notice)"
+    )
     align.set_defaults(run=validate_alignment)
+
+    shown = commands.add_parser(
+        "notice",
+        parents=[after],
+        help="the dashboard's 'numbers are indicative' notice: set, clear or show it",
+        description=contingency.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = shown.add_subparsers(dest="action", required=True, metavar="ACTION")
+    setting = actions.add_parser("set", parents=[after], help="switch the notice on")
+    setting.add_argument("message", help="what users read beside the numbers")
+    setting.add_argument("--reason", help="why it is on (for operators; users are not shown it)")
+    actions.add_parser("clear", parents=[after], help="switch the notice off")
+    actions.add_parser("show", parents=[after], help="print the notice")
+    shown.set_defaults(run=notice)
+
+    narrowed = commands.add_parser(
+        "scope",
+        parents=[after],
+        help="coordinators' chapter scope: single (primary chapter only), multi, or show",
+    )
+    narrowed.add_argument("mode", choices=["single", "multi", "show"])
+    narrowed.set_defaults(run=scope)
     return parser
 
 

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 from sqlalchemy import Connection
 
-from activity_stats_schema import autogen
+from activity_stats_schema import autogen, rewriter
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Drift:
 
 
 def _summary(op: ops.MigrateOperation, statement: str) -> str:
-    if isinstance(op, autogen.SQLStatement):
+    if isinstance(op, rewriter.SQLStatement):
         first = statement.strip().splitlines()[0] if statement.strip() else ""
         return first[:100]
     diff = op.to_diff_tuple()

@@ -23,6 +23,14 @@ ACTIVITY_WRITABLE = (
     "duration_minutes",
 )
 READ_WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
+#: What the app may read of the contingency switches, and what service_role may change.
+NOTICE_COLUMNS = ("notice_active", "notice_message", "notice_since")
+SWITCH_COLUMNS = (
+    *NOTICE_COLUMNS,
+    "notice_reason",
+    "single_chapter_scope",
+    "single_chapter_scope_since",
+)
 
 
 def _columns(privilege: str, columns: Iterable[str]) -> str:
@@ -73,6 +81,17 @@ _PRIVATE = [
     Privileges("FUNCTION", PRIVATE, names.REFRESH_VIEW_FUNCTION, arguments="text"),
     Privileges("FUNCTION", PRIVATE, names.REFRESH_END_FUNCTION, arguments="bigint[], text"),
     Privileges("TABLE", PRIVATE, names.PENDING_CHANGES),
+    #: The switches: signed-in users read the notice (through dashboard_notice); service_role
+    #: reads and flips both, as the owner does.
+    Privileges(
+        "TABLE",
+        PRIVATE,
+        names.CONTINGENCY,
+        {
+            AUTHENTICATED: [_columns("SELECT", NOTICE_COLUMNS)],
+            SERVICE: ["SELECT", _columns("UPDATE", SWITCH_COLUMNS)],
+        },
+    ),
     Privileges("FUNCTION", PRIVATE, names.TRIGGER_FUNCTION, arguments=""),
     Privileges("FUNCTION", PRIVATE, names.LOG_GUARD_FUNCTION, arguments=""),
     Privileges("FUNCTION", PRIVATE, names.ASSIGNMENT_GUARD_FUNCTION, arguments=""),
@@ -91,13 +110,16 @@ _PRIVATE = [
 #: private reader each one calls; the reader returns only the caller's rows.
 _SIGNED_IN = {AUTHENTICATED: ["EXECUTE"], SERVICE: ["EXECUTE"]}
 _DASHBOARD = [
-    Privileges("FUNCTION", schema, name, _SIGNED_IN, arguments=arguments)
-    for schema in (PUBLIC_SCHEMA, PRIVATE)
-    for name, arguments in (
-        (names.DASHBOARD_PEER_MENTOR_STATS, ""),
-        (names.DASHBOARD_ACTIVITY_TIME_SERIES, "date, date"),
-        (names.BUFDIR_EXPORT, "date, date"),
-    )
+    *(
+        Privileges("FUNCTION", schema, name, _SIGNED_IN, arguments=arguments)
+        for schema in (PUBLIC_SCHEMA, PRIVATE)
+        for name, arguments in (
+            (names.DASHBOARD_PEER_MENTOR_STATS, ""),
+            (names.DASHBOARD_ACTIVITY_TIME_SERIES, "date, date"),
+            (names.BUFDIR_EXPORT, "date, date"),
+        )
+    ),
+    Privileges("FUNCTION", PUBLIC_SCHEMA, names.DASHBOARD_NOTICE, _SIGNED_IN, arguments=""),
 ]
 
 PRIVILEGES = [*_PUBLIC_TABLES, *_PRIVATE, *_DASHBOARD]

@@ -64,6 +64,8 @@ DASHBOARD_API = (
     declare("api/dashboard_peer_mentor_stats.sql"),
     declare("api/dashboard_activity_time_series.sql"),
     declare("api/bufdir_export.sql"),
+    #: The contingency notice beside the numbers (SECURITY INVOKER; no private reader needed).
+    declare("api/dashboard_notice.sql"),
 )
 DASHBOARD_FUNCTIONS = (*DASHBOARD_READERS, *DASHBOARD_API)
 

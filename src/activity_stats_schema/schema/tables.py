@@ -1,8 +1,8 @@
 """SQLAlchemy 2 declarations of the tables.
 
-``metadata`` is what a backend adds to its ``target_metadata`` (see :mod:`activity_stats_schema.autogen`). Names of
-constraints follow one convention so that autogenerate, the golden SQL and drift checks see the
-same names on every run.
+``metadata`` is what a backend adds to its ``target_metadata`` (see
+:mod:`activity_stats_schema.autogen`). Names of constraints follow one convention so that
+autogenerate, the golden SQL and drift checks see the same names on every run.
 """
 
 import datetime as dt
@@ -167,13 +167,37 @@ Index(
 
 
 class Coordinator(Base):
-    """A coordinator: an auth user (Supabase ``auth.users.id``) who registers for chapters."""
+    """A coordinator: an auth user (Supabase ``auth.users.id``) who registers for chapters.
+
+    ``primary_chapter_id`` is one of the coordinator's own chapters (the reference below), the
+    one the single-chapter scope narrows them to. The reference is deferred, so a coordinator
+    and their chapters are created in one transaction, and it is added after both tables exist
+    (they reference each other). A coordinator without a primary chapter, or with one they do
+    not hold, cannot be committed; nor can their primary assignment be removed while it is.
+    """
 
     __tablename__ = names.COORDINATORS
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["user_id", "primary_chapter_id"],
+            [
+                f"{names.COORDINATOR_CHAPTERS}.coordinator_id",
+                f"{names.COORDINATOR_CHAPTERS}.chapter_id",
+            ],
+            name="coordinators_primary_chapter_fkey",
+            deferrable=True,
+            initially="DEFERRED",
+            use_alter=True,
+        ),
+    )
 
     user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     display_name: Mapped[str] = mapped_column(Text, nullable=False)
+    primary_chapter_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[dt.datetime] = _created_at()
+
+
+Index(None, Coordinator.user_id, Coordinator.primary_chapter_id)
 
 
 class CoordinatorChapter(Base):
@@ -289,10 +313,46 @@ class StatsPendingChange(Base):
     )
 
 
+class ContingencySwitches(Base):
+    """The design's two contingency switches, in one row, each effective for the next statement.
+
+    The notice tells the app to show that the numbers are indicative (set by hand, or by
+    ``validate-alignment --set-notice`` when the dashboard and the export differ); the
+    single-chapter scope narrows every coordinator to their primary chapter, on every path, in
+    case multi-chapter access is found wrong in production. Both are data: an UPDATE, or the
+    command line, flips them without a deployment.
+    """
+
+    __tablename__ = names.CONTINGENCY
+    __table_args__ = (
+        CheckConstraint("singleton", name="single_row"),
+        CheckConstraint(
+            "NOT notice_active OR (notice_message IS NOT NULL AND notice_since IS NOT NULL)",
+            name="notice_says_what_and_since",
+        ),
+        {"schema": names.PRIVATE_SCHEMA},
+    )
+
+    singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    notice_active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
+    #: What users read beside the numbers.
+    notice_message: Mapped[str | None] = mapped_column(Text)
+    notice_since: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
+    #: Why it is on, for operators (users are not shown it).
+    notice_reason: Mapped[str | None] = mapped_column(Text)
+    single_chapter_scope: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
+    single_chapter_scope_since: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
+
+
 metadata = Base.metadata
 
 #: Rows a table needs from the moment it exists. The migration rewriter appends these to the
 #: CREATE TABLE that autogenerate emits, so generated revisions need no hand edits.
 SEED_ROWS: dict[tuple[str, str], str] = {
     (names.PRIVATE_SCHEMA, names.REFRESH_LOG): "seed_refresh_log.sql",
+    (names.PRIVATE_SCHEMA, names.CONTINGENCY): "seed_contingency.sql",
 }

@@ -19,8 +19,10 @@ ACTIVITIES_REFRESH_STATS = declare("activities_refresh_stats_trigger.sql")
 #: mark the change for the trailing edge (no refresh inside the statement).
 ACTIVITIES_TRUNCATE = declare("activities_truncate_trigger.sql")
 ACTIVITY_TYPES_CHANGED = declare("activity_types_trigger.sql")
-#: BEFORE DELETE OR TRUNCATE on the refresh log: the single row stays.
+#: BEFORE DELETE OR TRUNCATE on the refresh log and on the contingency switches: the single row
+#: of each stays.
 STATS_REFRESH_LOG_KEEP_ROW = declare("stats_refresh_log_keep_row_trigger.sql")
+CONTINGENCY_KEEP_ROW = declare("contingency_keep_row_trigger.sql")
 
 #: BEFORE INSERT on coordinator_chapters: the lowest free slot, or a clear error.
 COORDINATOR_CHAPTERS_ASSIGN_SLOT = declare("coordinator_chapters_assign_slot_trigger.sql")
@@ -30,6 +32,7 @@ TRIGGERS = (
     ACTIVITIES_TRUNCATE,
     ACTIVITY_TYPES_CHANGED,
     STATS_REFRESH_LOG_KEEP_ROW,
+    CONTINGENCY_KEEP_ROW,
     COORDINATOR_CHAPTERS_ASSIGN_SLOT,
 )
 
@@ -37,4 +40,5 @@ assert ACTIVITIES_REFRESH_STATS.signature == names.REFRESH_TRIGGER
 assert ACTIVITIES_TRUNCATE.signature == names.TRUNCATE_TRIGGER
 assert ACTIVITY_TYPES_CHANGED.signature == names.ACTIVITY_TYPES_TRIGGER
 assert STATS_REFRESH_LOG_KEEP_ROW.signature == names.LOG_GUARD_TRIGGER
+assert CONTINGENCY_KEEP_ROW.signature == names.CONTINGENCY_GUARD_TRIGGER
 assert COORDINATOR_CHAPTERS_ASSIGN_SLOT.signature == names.ASSIGNMENT_GUARD_TRIGGER

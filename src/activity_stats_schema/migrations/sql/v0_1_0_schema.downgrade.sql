@@ -27,6 +27,8 @@ DROP POLICY IF EXISTS activity_types_select on public.activity_types;
 
 DROP TRIGGER IF EXISTS "coordinator_chapters_assign_slot" ON public.coordinator_chapters;
 
+DROP TRIGGER IF EXISTS "contingency_switches_keep_row" ON activity_stats.contingency_switches;
+
 DROP TRIGGER IF EXISTS "stats_refresh_log_keep_row" ON activity_stats.stats_refresh_log;
 
 DROP TRIGGER IF EXISTS "activity_types_mark_stats" ON public.activity_types;
@@ -42,6 +44,8 @@ DROP FUNCTION IF EXISTS "public"."dashboard_activity_time_series"(from_day date,
 DROP FUNCTION IF EXISTS "public"."dashboard_peer_mentor_stats"();
 
 DROP FUNCTION IF EXISTS "activity_stats"."dashboard_peer_mentor_stats"();
+
+DROP FUNCTION IF EXISTS "public"."dashboard_notice"();
 
 DROP FUNCTION IF EXISTS "activity_stats"."bufdir_export"(period_start date, period_end date);
 
@@ -79,6 +83,8 @@ DROP VIEW IF EXISTS "activity_stats"."live_peer_mentor_stats";
 
 DROP VIEW IF EXISTS "activity_stats"."countable_activities";
 
+ALTER TABLE IF EXISTS "coordinators" DROP CONSTRAINT IF EXISTS "coordinators_primary_chapter_fkey";
+
 DROP INDEX IF EXISTS activities_registered_by_idx;
 
 DROP INDEX IF EXISTS activities_peer_mentor_id_chapter_id_occurred_at_idx;
@@ -99,6 +105,8 @@ DROP INDEX IF EXISTS coordinator_chapters_chapter_id_idx;
 
 DROP TABLE IF EXISTS coordinator_chapters;
 
+DROP INDEX IF EXISTS coordinators_user_id_primary_chapter_id_idx;
+
 DROP TABLE IF EXISTS coordinators;
 
 DROP TABLE IF EXISTS chapters;
@@ -108,6 +116,8 @@ DROP TABLE IF EXISTS activity_types;
 DROP TABLE IF EXISTS activity_stats.stats_refresh_log;
 
 DROP TABLE IF EXISTS activity_stats.stats_pending_changes;
+
+DROP TABLE IF EXISTS activity_stats.contingency_switches;
 
 DELETE FROM activity_stats.alembic_version WHERE activity_stats.alembic_version.version_num = 'v0_1_0_schema';
 

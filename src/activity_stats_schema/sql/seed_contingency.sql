@@ -1,0 +1,1 @@
+INSERT INTO {private}.{contingency} (singleton) VALUES (true) ON CONFLICT (singleton) DO NOTHING
