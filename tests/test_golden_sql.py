@@ -4,8 +4,20 @@ each file in its own transaction, to the same catalog as the online migrations."
 import pytest
 
 from activity_stats_schema.operations.migrate import revisions
-from activity_stats_schema.testing.golden import GOLDEN_DIR, golden_files
+from activity_stats_schema.testing.golden import (
+    GOLDEN_DIR,
+    SUPABASE_MIGRATIONS,
+    golden_files,
+    supabase_migration_files,
+)
 from tests.support.catalog import psql_apply, schema_dump
+
+
+def test_supabase_migrations_are_up_to_date():
+    wanted = supabase_migration_files()
+    assert set(SUPABASE_MIGRATIONS.glob("*.sql")) == set(wanted), "run: nox -s golden"
+    stale = sorted(p.name for p, text in wanted.items() if p.read_text() != text)
+    assert stale == [], f"out of date: {stale}; run: nox -s golden"
 
 
 def test_golden_sql_is_up_to_date():

@@ -2,11 +2,6 @@
 refresh's own NOTIFY (activity_stats_refreshed), never for time to pass."""
 
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -22,6 +17,7 @@ from activity_stats_schema.operations.refresher import (
 from activity_stats_schema.schema.functions import CALL_REFRESH_BEGIN
 from tests.support.data import hold_view_lock, insert_activities, seed, set_log, view_total
 from tests.support.pooler import pgbouncer, transaction_pooler
+from tests.support.processes import running_refresher
 from tests.support.waiting import (
     BackgroundTransaction,
     statement_start,
@@ -62,25 +58,6 @@ def listener(db):
     with db.connect() as conn:
         conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(names.REFRESHED_CHANNEL)))
         yield conn
-
-
-@contextmanager
-def running_refresher(url: str, log_path: Path, *options: str) -> Iterator[subprocess.Popen[bytes]]:
-    """``activity-stats-schema refresher [options]`` on ``url``, logging to ``log_path``; SIGTERM
-    at the end if it still runs."""
-    command = "-m", "activity_stats_schema", "--database-url", url, "refresher", *options
-    with log_path.open("w+") as log:
-        process = subprocess.Popen(
-            [sys.executable, *command],
-            stderr=log,
-            stdout=log,
-        )
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=30)
 
 
 @pytest.fixture

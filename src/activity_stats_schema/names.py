@@ -73,9 +73,10 @@ STARTED_SETTING: Final = "activity_stats.refresh_started"
 #: NOTIFY channel: "changes are waiting" (sent by the first change after a refresh).
 CHANGES_CHANNEL: Final = "activity_stats_changes"
 #: The pg_cron job that runs refresh_pending() where pg_cron is installed (Supabase), and how
-#: often: every 5 seconds with pg_cron >= 1.5, else every minute (older pg_cron has no seconds).
+#: often: every second with pg_cron >= 1.5 (the trailing edge then adds at most a second to
+#: the debounce), else every minute (older pg_cron has no seconds).
 CRON_JOB: Final = "activity-stats-refresh-pending"
-CRON_SCHEDULE: Final = "5 seconds"
+CRON_SCHEDULE: Final = "1 second"
 CRON_SCHEDULE_OLD_PG_CRON: Final = "* * * * *"
 #: pg_cron records every run in cron.job_run_details and never deletes one: the job above would
 #: add 17,280 rows a day for ever. A second job deletes that job's runs older than

@@ -1,6 +1,6 @@
 -- The trailing edge for projects that cannot run the refresher process: a pg_cron job calling
--- refresh_pending(), installed only where the pg_cron extension is; every few seconds where
--- pg_cron schedules seconds (1.5 and later), else every minute. Enabled pg_cron later? Run this
+-- refresh_pending(), installed only where the pg_cron extension is; every second where pg_cron
+-- schedules seconds (1.5 and later), else every minute. Enabled pg_cron later? Run this
 -- revision's upgrade again (migrations/sql/v0_1_0_pg_cron.upgrade.sql) as the role that
 -- migrates: cron.schedule replaces the job of the same name and role, so it is safe to repeat.
 DO $cron$

@@ -1,5 +1,6 @@
-"""The golden SQL: every revision's upgrade and downgrade as committed files a reviewer reads
-(``nox -s golden`` writes them; a test fails when one is stale)."""
+"""The golden SQL: every revision's upgrade and downgrade as committed files a reviewer reads,
+and the same upgrades laid out as Supabase migrations (``supabase/migrations/``) for ``supabase
+db push``. ``nox -s golden`` writes both; a test fails when one is stale."""
 
 from pathlib import Path
 
@@ -58,16 +59,43 @@ def golden_files() -> dict[Path, str]:
     return files
 
 
-def main() -> None:
-    GOLDEN_DIR.mkdir(exist_ok=True)
-    wanted = golden_files()
-    for stale in set(GOLDEN_DIR.glob("*.sql")) - set(wanted):
+#: A Supabase project's migrations folder, in a checkout (the CLI's ``--workdir`` is its parent).
+SUPABASE_DIR = MIGRATIONS_DIR.parents[2] / "supabase"
+SUPABASE_MIGRATIONS = SUPABASE_DIR / "migrations"
+#: Supabase orders migrations by a 14-digit timestamp: this release's day, then the revision's
+#: place in the history.
+RELEASE_STAMP = "202612060000"
+
+
+def supabase_migration_files() -> dict[Path, str]:
+    """Every revision's upgrade as a Supabase migration: the golden SQL, which runs in the
+    transaction the CLI applies each file in."""
+    files = {}
+    for number, revision in enumerate(revisions(), 1):
+        name = f"{RELEASE_STAMP}{number:02d}_activity_stats_{revision}.sql"
+        upgrade = golden_sql(revision)["upgrade"].replace(
+            "-- Apply: psql -v ON_ERROR_STOP=1 --single-transaction -f <this file>",
+            "-- Apply: supabase db push (or psql -v ON_ERROR_STOP=1 --single-transaction -f)",
+        )
+        files[SUPABASE_MIGRATIONS / name] = upgrade
+    return files
+
+
+def write(folder: Path, wanted: dict[Path, str]) -> None:
+    """Make ``folder``'s SQL files exactly ``wanted``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in set(folder.glob("*.sql")) - set(wanted):
         stale.unlink()
         print(f"removed {stale.name}")
     for path, text in sorted(wanted.items()):
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
             print(f"wrote {path.name}")
+
+
+def main() -> None:
+    write(GOLDEN_DIR, golden_files())
+    write(SUPABASE_MIGRATIONS, supabase_migration_files())
 
 
 if __name__ == "__main__":

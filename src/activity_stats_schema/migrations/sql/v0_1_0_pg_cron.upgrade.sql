@@ -8,8 +8,8 @@ CREATE SCHEMA IF NOT EXISTS "activity_stats";
 -- Running upgrade v0_1_0_schema -> v0_1_0_pg_cron
 
 -- The trailing edge for projects that cannot run the refresher process: a pg_cron job calling
--- refresh_pending(), installed only where the pg_cron extension is; every few seconds where
--- pg_cron schedules seconds (1.5 and later), else every minute. Enabled pg_cron later? Run this
+-- refresh_pending(), installed only where the pg_cron extension is; every second where pg_cron
+-- schedules seconds (1.5 and later), else every minute. Enabled pg_cron later? Run this
 -- revision's upgrade again (migrations/sql/v0_1_0_pg_cron.upgrade.sql) as the role that
 -- migrates: cron.schedule replaces the job of the same name and role, so it is safe to repeat.
 DO $cron$
@@ -25,13 +25,13 @@ BEGIN
     END IF;
     PERFORM cron.schedule(
         'activity-stats-refresh-pending',
-        CASE WHEN v_version >= ARRAY[1, 5] THEN '5 seconds' ELSE '* * * * *' END,
+        CASE WHEN v_version >= ARRAY[1, 5] THEN '1 second' ELSE '* * * * *' END,
         'SELECT "activity_stats"."refresh_pending"()');
 END
 $cron$;
 
 -- pg_cron records every run of a job in cron.job_run_details and never deletes one, so the
--- trailing-edge job, which runs every few seconds, would grow that table for ever. This second
+-- trailing-edge job, which runs every second, would grow that table for ever. This second
 -- job deletes that job's runs older than the kept history, every hour; other jobs' history is
 -- left alone. Installed only where the pg_cron extension is, like the job it tidies after.
 DO $cron$

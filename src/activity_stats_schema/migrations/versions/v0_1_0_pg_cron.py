@@ -27,8 +27,8 @@ def upgrade() -> None:
     op.execute(
         sa.text(
             "-- The trailing edge for projects that cannot run the refresher process: a pg_cron job calling\n"
-            "-- refresh_pending(), installed only where the pg_cron extension is; every few seconds where\n"
-            "-- pg_cron schedules seconds (1.5 and later), else every minute. Enabled pg_cron later? Run this\n"
+            "-- refresh_pending(), installed only where the pg_cron extension is; every second where pg_cron\n"
+            "-- schedules seconds (1.5 and later), else every minute. Enabled pg_cron later? Run this\n"
             "-- revision's upgrade again (migrations/sql/v0_1_0_pg_cron.upgrade.sql) as the role that\n"
             "-- migrates: cron.schedule replaces the job of the same name and role, so it is safe to repeat.\n"
             "DO $cron$\n"
@@ -44,7 +44,7 @@ def upgrade() -> None:
             "    END IF;\n"
             "    PERFORM cron.schedule(\n"
             "        'activity-stats-refresh-pending',\n"
-            "        CASE WHEN v_version >= ARRAY[1, 5] THEN '5 seconds' ELSE '* * * * *' END,\n"
+            "        CASE WHEN v_version >= ARRAY[1, 5] THEN '1 second' ELSE '* * * * *' END,\n"
             '        \'SELECT "activity_stats"."refresh_pending"()\');\n'
             "END\n"
             "$cron$"
@@ -53,7 +53,7 @@ def upgrade() -> None:
     op.execute(
         sa.text(
             "-- pg_cron records every run of a job in cron.job_run_details and never deletes one, so the\n"
-            "-- trailing-edge job, which runs every few seconds, would grow that table for ever. This second\n"
+            "-- trailing-edge job, which runs every second, would grow that table for ever. This second\n"
             "-- job deletes that job's runs older than the kept history, every hour; other jobs' history is\n"
             "-- left alone. Installed only where the pg_cron extension is, like the job it tidies after.\n"
             "DO $cron$\n"
