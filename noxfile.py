@@ -186,8 +186,10 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Ratios measured in one run; ``-- --large`` adds 1M rows. Writes bench-output/*.png."""
-    install(session, DEFAULT_POSTGRES, "testing")
+    """Ratios measured in one run, written into docs/benchmarks.md; ``-- --large`` adds 1M rows.
+    Plots go to bench-output/."""
+    install_node(session, required=False)
+    install(session, DEFAULT_POSTGRES, "test")
     session.install("matplotlib", "numpy")
     session.run("python", "-m", "tests.benchmarks.refresh", *session.posargs)
 

