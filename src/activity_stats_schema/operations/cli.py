@@ -9,7 +9,8 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -169,14 +170,32 @@ def _shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def status(args: argparse.Namespace) -> int:
+#: Changing a switch as a role that may not.
+NOT_THE_OWNER = "permission denied: connect as the schema's owner or service_role"
+
+
+@contextmanager
+def _operating(
+    args: argparse.Namespace, refused: str = NOT_THE_OWNER
+) -> Iterator[psycopg.Connection]:
+    """A connection for one command, with the database's expected refusals as one line each:
+    not migrated, a privilege the role lacks (``refused``), a value the command rejects."""
     with _connect(args) as conn:
         try:
-            with conn.cursor(row_factory=dict_row) as cur:
-                row = cur.execute(STATUS_QUERY).fetchone()
-            switches = contingency.read(conn)
+            yield conn
         except NOT_MIGRATED as exc:
             raise _not_migrated(exc) from None
+        except psycopg.errors.InsufficientPrivilege:
+            raise CommandError(refused) from None
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+
+
+def status(args: argparse.Namespace) -> int:
+    with _operating(args) as conn:
+        with conn.cursor(row_factory=dict_row) as cur:
+            row = cur.execute(STATUS_QUERY).fetchone()
+        switches = contingency.read(conn)
     assert row is not None
     never = row["refresh_count"] == 0
     if args.json:
@@ -207,15 +226,9 @@ def status(args: argparse.Namespace) -> int:
 
 
 def refresh(args: argparse.Namespace) -> int:
-    with _connect(args) as conn:
-        try:
-            row = conn.execute(FORCE_REFRESH).fetchone()
-        except NOT_MIGRATED as exc:
-            raise _not_migrated(exc) from None
-        except psycopg.errors.InsufficientPrivilege:
-            raise CommandError(
-                "permission denied: the refresh runs as the views' owner (connect as it)"
-            ) from None
+    refused = "permission denied: the refresh runs as the views' owner (connect as it)"
+    with _operating(args, refused) as conn:
+        row = conn.execute(FORCE_REFRESH).fetchone()
     outcome = row[0] if row else "?"
     print(f"refresh: {outcome}")
     return OK if outcome == "refreshed" else FOUND
@@ -242,58 +255,37 @@ def refresher(args: argparse.Namespace) -> int:
 
 
 def validate_alignment(args: argparse.Namespace) -> int:
-    with _connect(args) as conn:
-        try:
-            differences = alignment.compare(conn, refresh=not args.no_refresh)
-            print(alignment.report(differences))
-            if differences and args.set_notice:
-                reason = f"validate-alignment found {len(differences)} difference(s)"
-                contingency.set_notice(conn, args.message, reason)
-                print(f"notice set: {args.message}")
-            elif not differences and args.clear_notice:
-                contingency.clear_notice(conn)
-                print("notice cleared")
-        except NOT_MIGRATED as exc:
-            raise _not_migrated(exc) from None
-        except psycopg.errors.InsufficientPrivilege:
-            raise CommandError(NOT_THE_OWNER) from None
+    with _operating(args) as conn:
+        differences = alignment.compare(conn, refresh=not args.no_refresh)
+        print(alignment.report(differences))
+        if differences and args.set_notice:
+            reason = f"validate-alignment found {len(differences)} difference(s)"
+            contingency.set_notice(conn, args.message, reason)
+            print(f"notice set: {args.message}")
+        elif not differences and args.clear_notice:
+            contingency.clear_notice(conn)
+            print("notice cleared")
     return FOUND if differences else OK
-
-
-#: Changing a switch, or refreshing, as a role that may not.
-NOT_THE_OWNER = "permission denied: connect as the schema's owner or service_role"
 
 
 def notice(args: argparse.Namespace) -> int:
     """``notice set MESSAGE [--reason WHY]`` / ``notice clear`` / ``notice show``."""
-    with _connect(args) as conn:
-        try:
-            if args.action == "set":
-                contingency.set_notice(conn, args.message, args.reason)
-            elif args.action == "clear":
-                contingency.clear_notice(conn)
-            state = contingency.read(conn)
-        except NOT_MIGRATED as exc:
-            raise _not_migrated(exc) from None
-        except psycopg.errors.InsufficientPrivilege:
-            raise CommandError(NOT_THE_OWNER) from None
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+    with _operating(args) as conn:
+        if args.action == "set":
+            contingency.set_notice(conn, args.message, args.reason)
+        elif args.action == "clear":
+            contingency.clear_notice(conn)
+        state = contingency.read(conn)
     print(_notice_line(state))
     return OK
 
 
 def scope(args: argparse.Namespace) -> int:
     """``scope single`` / ``scope multi`` / ``scope show``: the coordinators' chapter scope."""
-    with _connect(args) as conn:
-        try:
-            if args.mode != "show":
-                contingency.set_single_chapter_scope(conn, args.mode == "single")
-            state = contingency.read(conn)
-        except NOT_MIGRATED as exc:
-            raise _not_migrated(exc) from None
-        except psycopg.errors.InsufficientPrivilege:
-            raise CommandError(NOT_THE_OWNER) from None
+    with _operating(args) as conn:
+        if args.mode != "show":
+            contingency.set_single_chapter_scope(conn, args.mode == "single")
+        state = contingency.read(conn)
     print(_scope_line(state))
     return OK
 
