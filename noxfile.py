@@ -48,6 +48,7 @@ DOWNGRADE_ALLOWED = (
     "ban-drop-table",
     "ban-drop-view",
     "ban-drop-column",
+    "ban-drop-constraint",
     "require-concurrent-index-deletion",
 )
 nox.options.default_venv_backend = "uv|virtualenv"

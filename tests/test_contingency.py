@@ -3,6 +3,7 @@ users beside the dashboard, set by hand or by the alignment validator on a real 
 the coordinator's primary chapter, which the single-chapter scope narrows to (the scope itself
 is proved path by path in test_chapter_access)."""
 
+import datetime as dt
 import uuid
 
 import psycopg
@@ -140,8 +141,8 @@ def test_the_validator_sets_the_notice_on_a_divergence_and_clears_it_when_gone(d
         with conn.transaction():
             insert_activities(conn, data, 1)  # refreshed at COMMIT
         set_log(conn, debounce_interval="1 hour")
-        with conn.transaction():
-            insert_activities(conn, data, 2)  # debounced: the dashboard lags the export
+        with conn.transaction():  # debounced: the dashboard lags the export
+            insert_activities(conn, data, 2, occurred_at=dt.datetime(2026, 3, 9, 10, tzinfo=dt.UTC))
     assert (
         main(["validate-alignment", "--no-refresh", "--set-notice", "--database-url", url]) == FOUND
     )

@@ -189,14 +189,19 @@ def _drop_column(
 def _create_foreign_key(
     context: MigrationContext, revision: Any, op: ops.CreateForeignKeyOp
 ) -> list[ops.MigrateOperation]:
-    """A reference added after its tables (they reference each other): dropped first if it is
-    there, so the statement runs again; the ADD validates it anew."""
+    """A reference added after its tables (they reference each other), only if it is not there:
+    run again, the statement neither fails nor drops a guarantee to add it back."""
     constraint = op.to_constraint()
     added = str(AddConstraint(constraint).compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
-    drop = sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(
-        _table(op.kw.get("source_schema"), op.source_table), sql.Identifier(str(constraint.name))
-    )
-    return _statements([drop.as_string(None), added])
+    table = _table(op.kw.get("source_schema"), op.source_table).as_string(None)
+    block = sql.SQL(
+        "DO $constraint$\nBEGIN\n"
+        "    IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint\n"
+        "                   WHERE conrelid = pg_catalog.to_regclass({table})\n"
+        "                     AND conname = {name})\n"
+        "    THEN\n        {added};\n    END IF;\nEND\n$constraint$"
+    ).format(table=sql.Literal(table), name=sql.Literal(str(constraint.name)), added=sql.SQL(added))
+    return _statements([block.as_string(None)])
 
 
 @rewriter.rewrites(ops.DropConstraintOp)

@@ -140,9 +140,16 @@ CREATE INDEX IF NOT EXISTS activities_peer_mentor_id_chapter_id_occurred_at_idx 
 
 CREATE INDEX IF NOT EXISTS activities_registered_by_idx ON activities (registered_by);
 
-ALTER TABLE "coordinators" DROP CONSTRAINT IF EXISTS "coordinators_primary_chapter_fkey";
-
-ALTER TABLE coordinators ADD CONSTRAINT coordinators_primary_chapter_fkey FOREIGN KEY(user_id, primary_chapter_id) REFERENCES coordinator_chapters (coordinator_id, chapter_id) DEFERRABLE INITIALLY DEFERRED;
+DO $constraint$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint
+                   WHERE conrelid = pg_catalog.to_regclass('"coordinators"')
+                     AND conname = 'coordinators_primary_chapter_fkey')
+    THEN
+        ALTER TABLE coordinators ADD CONSTRAINT coordinators_primary_chapter_fkey FOREIGN KEY(user_id, primary_chapter_id) REFERENCES coordinator_chapters (coordinator_id, chapter_id) DEFERRABLE INITIALLY DEFERRED;
+    END IF;
+END
+$constraint$;
 
 -- The counting rules, stated once: the views and the Bufdir export read through them.
 CREATE OR REPLACE VIEW "activity_stats"."countable_activities" AS
