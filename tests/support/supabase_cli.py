@@ -27,7 +27,7 @@ from activity_stats_schema import names
 from activity_stats_schema.testing import emulation
 from activity_stats_schema.testing.embedded import EmbeddedPostgres
 from activity_stats_schema.testing.golden import SUPABASE_DIR
-from tests.support.api import JS_DIR
+from tests.support.api import INSTALL_HINT, JS_DIR
 
 DEBIAN_BIN = Path("/usr/lib/postgresql/15/bin")
 CLI = JS_DIR / "node_modules" / ".bin" / "supabase"
@@ -98,7 +98,7 @@ def advisor_findings(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 def main() -> int:
     if not CLI.exists():
-        print(f"the Supabase CLI is not installed: npm ci --prefix {JS_DIR}", file=sys.stderr)
+        print(f"the Supabase CLI is not installed: {INSTALL_HINT}", file=sys.stderr)
         return 2
     bin_dir = Path(os.environ.get("ACTIVITY_STATS_PG_BIN", str(DEBIAN_BIN)))
     problems: list[str] = []
