@@ -322,6 +322,17 @@ def build_parser() -> argparse.ArgumentParser:
     after.add_argument("--database-url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    for add in (_migration_commands, _inspection_commands, _refresh_commands, _switch_commands):
+        add(commands, after)
+    return parser
+
+
+#: The subcommands' parser collection, as argparse types it.
+type Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _migration_commands(commands: Commands, after: argparse.ArgumentParser) -> None:
+    """upgrade, downgrade."""
     for name, run, default, text in (
         ("upgrade", upgrade, "head", "apply migrations up to REVISION"),
         ("downgrade", downgrade, None, "revert migrations down to REVISION (base: everything)"),
@@ -342,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
             )
         command.set_defaults(run=run)
 
+
+def _inspection_commands(commands: Commands, after: argparse.ArgumentParser) -> None:
+    """sql, check, status."""
     show = commands.add_parser(
         "sql",
         parents=[after],
@@ -371,6 +385,9 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--json", action="store_true", help="machine-readable, for monitoring")
     state.set_defaults(run=status)
 
+
+def _refresh_commands(commands: Commands, after: argparse.ArgumentParser) -> None:
+    """refresher, refresh."""
     process = commands.add_parser(
         "refresher",
         parents=[after],
@@ -394,6 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     now.set_defaults(run=refresh)
 
+
+def _switch_commands(commands: Commands, after: argparse.ArgumentParser) -> None:
+    """validate-alignment and the contingency switches: notice, scope."""
     align = commands.add_parser(
         "validate-alignment",
         parents=[after],
@@ -443,7 +463,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     narrowed.add_argument("mode", choices=["single", "multi", "show"])
     narrowed.set_defaults(run=scope)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
