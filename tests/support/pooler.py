@@ -14,10 +14,8 @@ prepared statement) is then missing from the next one's.
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +23,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from activity_stats_schema.testing.embedded import free_port, unprivileged_user
+from tests.support.processes import listening, wait_ready
 
 #: Where Debian's package puts it (not on a non-root PATH).
 DEBIAN_PGBOUNCER = "/usr/sbin/pgbouncer"
@@ -85,27 +84,10 @@ def transaction_pooler(url: str, timeout: float = 30) -> Iterator[str]:
             extra_groups=[] if user else None,
         )
         try:
-            _wait_until_listening(process, port, folder / "pgbouncer.log", timeout)
+            wait_ready(process, lambda: listening(port), folder / "pgbouncer.log", timeout)
             yield target.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
         finally:
             process.terminate()
             process.wait(timeout=30)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _wait_until_listening(
-    process: subprocess.Popen[bytes], port: int, log: Path, timeout: float
-) -> None:
-    """Return once PgBouncer accepts connections; fail with its log if it exits or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)  # start-up only: nothing to ask yet but the port
-    text = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-    raise RuntimeError(f"PgBouncer did not start (exit {process.poll()}):\n{text}")
