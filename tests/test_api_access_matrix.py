@@ -132,7 +132,7 @@ def test_the_notice_is_for_signed_in_callers(api, org, caller):
     "path",
     [
         f"/{names.REFRESH_LOG}",
-        f"/{names.MV_PEER_MENTOR_STATS}",
+        f"/{names.MV_PEER_MENTOR_STATS_RECENT}",
         f"/{names.COUNTABLE_ACTIVITIES}",
     ],
 )

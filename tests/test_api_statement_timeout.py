@@ -60,9 +60,9 @@ def test_the_request_timeout_does_not_bound_its_commits_refresh(db):
         assert log["failure_count"] == 1
         assert log["last_error"] == "55P03: canceling statement due to lock timeout"
         assert observer.execute("SELECT count(*) FROM activities").fetchone() == (1,)
-        assert view_total(observer, names.MV_PEER_MENTOR_STATS) == 0
+        assert view_total(observer, names.PEER_MENTOR_STATS_TIERS) == 0
         # The change stays marked, and the trailing edge shows it.
         assert pending(observer) == 1
         make_due(observer)
         assert refresh_pending(observer) == "refreshed"
-        assert view_total(observer, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(observer, names.PEER_MENTOR_STATS_TIERS) == 1

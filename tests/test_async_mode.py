@@ -28,7 +28,7 @@ def test_no_writers_commit_refreshes_in_async_mode(db):
         assert refresh_log(conn)["refresh_count"] == 0
         assert pending(conn) == 3
         assert refresh_pending(conn) == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 30
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 30
 
 
 def test_switching_modes_takes_effect_at_once(db):
@@ -42,7 +42,7 @@ def test_switching_modes_takes_effect_at_once(db):
         with conn.transaction():
             insert_activities(conn, data, 1, chapter="B")
         assert refresh_log(conn)["refresh_count"] == 1
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2  # both changes
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 2  # both changes
         set_log(conn, async_refresh=True)
         with conn.transaction():
             insert_activities(conn, data, 1, chapter="C")

@@ -36,13 +36,17 @@ def test_objects_the_library_does_not_declare_are_left_alone(db):
     ("drift", "expected"),
     [
         ("DROP TRIGGER activities_refresh_stats ON public.activities", "activities_refresh_stats"),
-        ("DROP INDEX activity_stats.mv_peer_mentor_stats_key", "mv_peer_mentor_stats"),
         (
-            "GRANT SELECT ON activity_stats.mv_activity_time_series TO authenticated",
-            "mv_activity_time_series",
+            "DROP INDEX activity_stats.mv_peer_mentor_stats_history_key",
+            "mv_peer_mentor_stats_history",
         ),
         (
-            "GRANT EXECUTE ON FUNCTION activity_stats.refresh_stats(boolean) TO PUBLIC",
+            "GRANT SELECT ON activity_stats.mv_activity_time_series_recent TO authenticated",
+            "mv_activity_time_series_recent",
+        ),
+        (
+            "GRANT EXECUTE ON FUNCTION activity_stats.refresh_stats(boolean, boolean, boolean)"
+            " TO PUBLIC",
             "refresh_stats",
         ),
         (

@@ -35,13 +35,15 @@ def test_ten_thousand_rows_fire_the_trigger_function_once(db):
             insert_activities(conn, data, 10_000)
             conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
             trigger_calls = calls(conn, f"{names.PRIVATE_SCHEMA}.{names.TRIGGER_FUNCTION}()")
-            refresh_calls = calls(conn, f"{names.PRIVATE_SCHEMA}.{names.REFRESH_FUNCTION}(boolean)")
+            refresh_calls = calls(
+                conn, f"{names.PRIVATE_SCHEMA}.{names.REFRESH_FUNCTION}(boolean, boolean, boolean)"
+            )
         assert trigger_calls == 1
         assert refresh_calls == 1
         log = refresh_log(conn)
         assert log["refresh_count"] == 1
-        for view in names.MATERIALIZED_VIEWS:
-            assert view_total(conn, view) == 10_000
+        for tiers in (names.PEER_MENTOR_STATS_TIERS, names.ACTIVITY_TIME_SERIES_TIERS):
+            assert view_total(conn, tiers) == 10_000
 
 
 def test_each_statement_queues_again_when_constraints_are_immediate(db):
@@ -55,7 +57,7 @@ def test_each_statement_queues_again_when_constraints_are_immediate(db):
             insert_activities(conn, data, 5, chapter="B")
         log = refresh_log(conn)
         assert log["refresh_count"] == 2
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 10
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 10
 
 
 def test_a_rolled_back_savepoint_does_not_swallow_the_refresh(db):
@@ -70,7 +72,7 @@ def test_a_rolled_back_savepoint_does_not_swallow_the_refresh(db):
                 pass
             insert_activities(conn, data, 2, chapter="B")
         assert refresh_log(conn)["refresh_count"] == 1
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 2
 
 
 def test_update_and_delete_reach_the_views(db):
@@ -82,10 +84,10 @@ def test_update_and_delete_reach_the_views(db):
         with conn.transaction():
             conn.execute("UPDATE activities SET duration_minutes = 20")
         row = conn.execute(
-            "SELECT sum(total_minutes) FROM activity_stats.mv_peer_mentor_stats"
+            "SELECT sum(total_minutes) FROM dashboard_peer_mentor_stats()"
         ).fetchone()
         assert row == (60,)
         with conn.transaction():
             conn.execute("DELETE FROM activities WHERE id = (SELECT min(id) FROM activities)")
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 2
         assert refresh_log(conn)["refresh_count"] == 3

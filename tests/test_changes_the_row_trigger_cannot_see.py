@@ -27,7 +27,7 @@ def test_a_truncate_of_activities_leaves_the_views_once_the_trailing_edge_runs(d
         data = seed(conn)
         with conn.transaction():
             insert_activities(conn, data, 3)  # due: refreshes at commit
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 3
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 3
         listener.execute(CHANGES)
         make_due(conn)
         with conn.transaction():
@@ -37,10 +37,10 @@ def test_a_truncate_of_activities_leaves_the_views_once_the_trailing_edge_runs(d
             names.CHANGES_CHANNEL
         ]
         assert pending(conn) == 1
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 3
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 3
         assert refresh_pending(conn) == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 0
-        assert view_total(conn, names.MV_ACTIVITY_TIME_SERIES) == 0
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 0
+        assert view_total(conn, names.ACTIVITY_TIME_SERIES_TIERS) == 0
 
 
 def test_a_type_that_stops_counting_leaves_the_views_without_a_write_to_activities(db):
@@ -49,7 +49,7 @@ def test_a_type_that_stops_counting_leaves_the_views_without_a_write_to_activiti
         with conn.transaction():
             insert_activities(conn, data, 2, activity_type=data.counting_type)
             insert_activities(conn, data, 1, chapter="B", activity_type=data.other_type)
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 3
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 3
         listener.execute(CHANGES)
         make_due(conn)
         with conn.transaction():
@@ -62,10 +62,10 @@ def test_a_type_that_stops_counting_leaves_the_views_without_a_write_to_activiti
         ]
         assert pending(conn) == 1
         assert countable_total(conn) == 1  # the rules changed at once
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 3  # the views wait for the edge
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 3  # the views wait for the edge
         assert refresh_pending(conn) == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
-        assert view_total(conn, names.MV_ACTIVITY_TIME_SERIES) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
+        assert view_total(conn, names.ACTIVITY_TIME_SERIES_TIERS) == 1
 
 
 def test_renaming_a_type_marks_nothing(db):
@@ -90,4 +90,4 @@ def test_a_rolled_back_truncate_leaves_no_mark(db):
         conn.execute("TRUNCATE activities")
         conn.execute("ROLLBACK")
         assert pending(conn) == 0
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1

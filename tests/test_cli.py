@@ -71,7 +71,7 @@ def test_sql_prints_upgrade_and_downgrade_without_a_database(capsys, monkeypatch
 
 def test_refresh_reports_a_failed_refresh(db, capsys):
     with db.connect() as conn:
-        conn.execute("DROP INDEX activity_stats.mv_peer_mentor_stats_key")
+        conn.execute("DROP INDEX activity_stats.mv_peer_mentor_stats_recent_key")
     assert run("--database-url", db.url, "refresh") == FOUND
     assert capsys.readouterr().out.strip() == "refresh: failed"
     assert run("--database-url", db.url, "status", "--json") == OK
@@ -83,8 +83,8 @@ def test_refresh_reports_a_failed_refresh(db, capsys):
     ("drift", "expected"),
     [
         (
-            "DROP INDEX activity_stats.mv_activity_time_series_key",
-            "CREATE UNIQUE INDEX mv_activity_time_series_key ON activity_stats.mv_activity_time_",
+            "DROP INDEX activity_stats.mv_activity_time_series_recent_key",
+            "CREATE UNIQUE INDEX mv_activity_time_series_recent_key ON activity_stats.mv_activity_",
         ),
         (
             "CREATE OR REPLACE FUNCTION activity_stats.stats_refresh_log_guard() RETURNS trigger"
@@ -93,8 +93,8 @@ def test_refresh_reports_a_failed_refresh(db, capsys):
         ),
         ("DROP POLICY activities_delete ON public.activities", "CREATE POLICY activities_delete"),
         (
-            "GRANT SELECT ON activity_stats.mv_peer_mentor_stats TO authenticated",
-            'REVOKE ALL ON TABLE "activity_stats"."mv_peer_mentor_stats"',
+            "GRANT SELECT ON activity_stats.mv_peer_mentor_stats_recent TO authenticated",
+            'REVOKE ALL ON TABLE "activity_stats"."mv_peer_mentor_stats_recent"',
         ),
     ],
 )

@@ -33,7 +33,7 @@ def test_time_series_matches_expected_monthly_totals(db, loaded):
             for c, t, m, n, minutes in conn.execute(
                 "SELECT chapter_id, activity_type_id, to_char(day, 'YYYY-MM'),"
                 " sum(activity_count), sum(total_minutes)"
-                " FROM activity_stats.mv_activity_time_series GROUP BY 1, 2, 3"
+                " FROM dashboard_activity_time_series() GROUP BY 1, 2, 3"
             )
         }
     expected = {
@@ -53,7 +53,7 @@ def test_peer_mentor_stats_match_expected_totals(db, loaded):
             (mentor[m], chapter[c]): (int(n), int(minutes))
             for m, c, n, minutes in conn.execute(
                 "SELECT peer_mentor_id, chapter_id, activity_count, total_minutes"
-                " FROM activity_stats.mv_peer_mentor_stats"
+                " FROM dashboard_peer_mentor_stats()"
             )
         }
     expected = {
@@ -101,8 +101,7 @@ def test_export_by_month_equals_the_dashboard_by_month(db, loaded):
                 (c, t): (n, m)
                 for c, t, n, m in conn.execute(
                     "SELECT chapter_id, activity_type_id, sum(activity_count), sum(total_minutes)"
-                    " FROM activity_stats.mv_activity_time_series WHERE day BETWEEN %s AND %s"
-                    " GROUP BY 1, 2",
+                    " FROM dashboard_activity_time_series(%s, %s) GROUP BY 1, 2",
                     [month, end],
                 )
             }
@@ -112,15 +111,11 @@ def test_export_by_month_equals_the_dashboard_by_month(db, loaded):
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
 def test_views_and_export_do_not_depend_on_the_session_time_zone(db, loaded, zone):
     with db.connect() as conn:
-        reference_rows = conn.execute(
-            "SELECT * FROM activity_stats.mv_activity_time_series ORDER BY 1, 2, 3"
-        ).fetchall()
+        reference_rows = conn.execute("SELECT * FROM dashboard_activity_time_series()").fetchall()
         conn.execute("SELECT set_config('TimeZone', %s, false)", [zone])
         conn.execute("SELECT activity_stats.refresh_stats(true)")
         assert (
-            conn.execute(
-                "SELECT * FROM activity_stats.mv_activity_time_series ORDER BY 1, 2, 3"
-            ).fetchall()
+            conn.execute("SELECT * FROM dashboard_activity_time_series()").fetchall()
             == reference_rows
         )
         assert len(conn.execute("SELECT * FROM bufdir_export(%s, %s)", Q1).fetchall()) == 6

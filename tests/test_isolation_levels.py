@@ -30,4 +30,4 @@ def test_write_commits_and_log_is_not_stamped(db, level):
         with next_writer.transaction():
             insert_activities(next_writer, data, 1, chapter="B")
         assert refresh_log(next_writer)["refresh_count"] == 1
-        assert view_total(next_writer, names.MV_PEER_MENTOR_STATS) == 2
+        assert view_total(next_writer, names.PEER_MENTOR_STATS_TIERS) == 2

@@ -64,9 +64,10 @@ def test_the_commits_marker_probe_uses_the_index_not_the_deleted_markers(db, sta
 
 
 def test_a_refresh_run_by_the_commit_plans_with_sequential_scans_allowed(db):
-    """The trigger function turns sequential scans off for its probe; refresh_stats turns them
-    back on, or REFRESH CONCURRENTLY's diff would read each (small) view through its index."""
-    views = (names.MV_PEER_MENTOR_STATS, names.MV_ACTIVITY_TIME_SERIES)
+    """The marking function turns sequential scans off for its probe; the refresh at COMMIT
+    plans as usual, or REFRESH CONCURRENTLY's diff would read each (small) view through its
+    index."""
+    views = names.RECENT_VIEWS
     with db.connect() as conn:
         data = seed(conn)
         with conn.transaction():

@@ -54,7 +54,7 @@ SELECT EXISTS (SELECT FROM pg_locks l JOIN pg_stat_activity a USING (pid)
 def time_series_held(conn: psycopg.Connection) -> Iterator[None]:
     """The lock every refresh of the time series waits for, held until the block ends."""
     conn.execute("BEGIN")
-    hold_view_lock(conn, names.MV_ACTIVITY_TIME_SERIES)
+    hold_view_lock(conn, names.MV_ACTIVITY_TIME_SERIES_RECENT)
     try:
         yield
     finally:
@@ -92,7 +92,7 @@ def wait_at_the_time_series(observer: psycopg.Connection, query: str, failure: s
     view sessions' name) says the refresh has reached the held time series."""
     params = [
         APPLICATION_NAME,
-        f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}",
+        f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS_RECENT}",
         VIEW_APPLICATION_NAME,
     ]
     wait_for(observer, query, params, 30, f"{failure} within 30 s")
@@ -125,10 +125,10 @@ def test_with_view_sessions_the_refresher_refreshes_the_two_views_at_once(db):
             # forced one) returns at once instead of waiting.
             assert conn.execute(FORCE_REFRESH).fetchone() == ("busy",)
             # Nothing is shown before both are done: the first view's refresh is not committed.
-            assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 0
+            assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 0
         assert refresh.result() == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
-        assert view_total(conn, names.MV_ACTIVITY_TIME_SERIES) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
+        assert view_total(conn, names.ACTIVITY_TIME_SERIES_TIERS) == 1
         assert pending(conn) == 0
         after = refresh_log(conn)
         assert after["refresh_count"] == before["refresh_count"] + 1
@@ -157,10 +157,10 @@ def test_by_default_the_refresher_refreshes_the_views_one_after_the_other_on_one
                 ONE_SESSION_AT_THE_SECOND_VIEW,
                 "the refresher's one session did not reach the second view",
             )
-            assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 0
+            assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 0
         assert refresh.result() == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
-        assert view_total(conn, names.MV_ACTIVITY_TIME_SERIES) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
+        assert view_total(conn, names.ACTIVITY_TIME_SERIES_TIERS) == 1
         assert pending(conn) == 0
 
 
@@ -172,12 +172,12 @@ def test_a_view_that_fails_keeps_the_changes_marked_and_the_other_view_is_refres
         log = refresh_log(conn)
         assert log["failure_count"] == 1
         assert log["last_error"].startswith("55P03: ")  # lock_timeout, on the view session
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
-        assert view_total(conn, names.MV_ACTIVITY_TIME_SERIES) == 0
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
+        assert view_total(conn, names.ACTIVITY_TIME_SERIES_TIERS) == 0
         assert pending(conn) == 1  # the trailing edge will try again
         make_due(conn)  # a failure restarts the debounce window
         assert RefreshInThread(db.url).result() == "refreshed"
-        assert view_total(conn, names.MV_ACTIVITY_TIME_SERIES) == 1
+        assert view_total(conn, names.ACTIVITY_TIME_SERIES_TIERS) == 1
         assert pending(conn) == 0
 
 
@@ -197,11 +197,11 @@ def test_a_lost_view_session_rolls_the_refresh_back_and_keeps_the_changes(db):
         # The main session's transaction rolled back: no refresh recorded, the row is free,
         # the first view's refresh undone, and the change still marked.
         assert refresh_log(conn) == before
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 0
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 0
         assert pending(conn) == 1
         assert RefreshInThread(db.url).result() == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
-        assert view_total(conn, names.MV_ACTIVITY_TIME_SERIES) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
+        assert view_total(conn, names.ACTIVITY_TIME_SERIES_TIERS) == 1
 
 
 def test_refresh_end_without_refresh_begin_in_its_transaction_is_refused(db):
@@ -211,13 +211,15 @@ def test_refresh_end_without_refresh_begin_in_its_transaction_is_refused(db):
         before = refresh_log(conn)
         # Begun in a transaction of its own (autocommit): it wrote nothing, and held the row
         # only for that statement.
-        state, marked = conn.execute(CALL_REFRESH_BEGIN, [False, True]).fetchone()
+        state, marked, _views, _boundary = conn.execute(
+            CALL_REFRESH_BEGIN, [False, True, True]
+        ).fetchone()
         assert (state, len(marked)) == ("started", 1)
         with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="no refresh was"):
             conn.execute(CALL_REFRESH_END, [marked, None])
         assert refresh_log(conn) == before
         assert pending(conn) == 1
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 0
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 0
 
 
 def test_refresh_view_refuses_a_name_that_is_not_a_statistics_view(db):

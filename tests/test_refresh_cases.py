@@ -22,7 +22,7 @@ from tests.support.data import (
 #: Run as the server's superuser and again as a role shaped like Supabase's postgres.
 pytestmark = pytest.mark.both_owners
 
-MVS = names.MATERIALIZED_VIEWS
+STATISTICS = (names.PEER_MENTOR_STATS_TIERS, names.ACTIVITY_TIME_SERIES_TIERS)
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
@@ -45,7 +45,7 @@ def test_one_insert_refreshes_once_and_reaches_both_views(db):
         assert after["failure_count"] == 0
         assert after["last_refreshed_at"] > before["last_refreshed_at"]
         assert after["last_duration"] is not None
-        for view in MVS:
+        for view in STATISTICS:
             assert view_total(conn, view) == 1, view
 
 
@@ -61,7 +61,7 @@ def test_two_inserts_inside_the_interval_refresh_once(db):
         log = refresh_log(conn)
         assert log["refresh_count"] == 1
         # The second write waits for a later refresh (the trailing edge is not this test's).
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
 
 
 def test_a_hundred_rows_in_one_transaction_refresh_exactly_once(db):
@@ -73,7 +73,7 @@ def test_a_hundred_rows_in_one_transaction_refresh_exactly_once(db):
         log = refresh_log(conn)
         assert log["refresh_count"] == 1
         assert log["failure_count"] == 0
-        for view in MVS:
+        for view in STATISTICS:
             assert view_total(conn, view) == 100
 
 
@@ -83,11 +83,11 @@ def test_a_hundred_row_proxy_bulk_is_counted_in_full(db):
         with conn.transaction():
             insert_activities(conn, data, 100, chapter="B")
         assert refresh_log(conn)["refresh_count"] == 1
-        for view in MVS:
+        for view in STATISTICS:
             assert view_total(conn, view) == 100
 
 
-@pytest.mark.parametrize("view", MVS)
+@pytest.mark.parametrize("view", names.RECENT_VIEWS)
 def test_insert_commits_and_failure_is_recorded_when_unique_index_is_gone(db, view):
     with db.connect() as conn:
         data = seed(conn)
@@ -115,7 +115,7 @@ def test_insert_commits_when_a_view_is_dropped(db):
         with conn.transaction():
             conn.execute(
                 sql.SQL("DROP MATERIALIZED VIEW {}").format(
-                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_ACTIVITY_TIME_SERIES)
+                    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_ACTIVITY_TIME_SERIES_RECENT)
                 )
             )
         with conn.transaction():
@@ -149,7 +149,7 @@ def test_a_failed_refresh_moves_the_debounce_forward(db):
         with conn.transaction():
             conn.execute(
                 sql.SQL("DROP INDEX {}").format(
-                    sql.Identifier(names.PRIVATE_SCHEMA, f"{names.MV_PEER_MENTOR_STATS}_key")
+                    sql.Identifier(names.PRIVATE_SCHEMA, f"{names.MV_PEER_MENTOR_STATS_RECENT}_key")
                 )
             )
         for _ in range(5):

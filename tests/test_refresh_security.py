@@ -14,8 +14,10 @@ pytestmark = pytest.mark.both_owners
 
 PRIVATE = names.PRIVATE_SCHEMA
 FUNCTIONS = [
-    f"{PRIVATE}.{names.REFRESH_FUNCTION}(boolean)",
+    f"{PRIVATE}.{names.REFRESH_FUNCTION}(boolean, boolean, boolean)",
+    f"{PRIVATE}.{names.REFRESH_VIEWS_FUNCTION}(text[], timestamptz)",
     f"{PRIVATE}.{names.TRIGGER_FUNCTION}()",
+    f"{PRIVATE}.{names.MARK_FUNCTION}()",
 ]
 
 
@@ -28,15 +30,18 @@ def test_refresh_functions_are_security_definer_owned_by_the_views_owner(db, sig
             FROM pg_proc p, pg_class v
             WHERE p.oid = %s::regprocedure AND v.oid = %s::regclass
             """,
-            [signature, f"{PRIVATE}.{names.MV_PEER_MENTOR_STATS}"],
+            [signature, f"{PRIVATE}.{names.MV_PEER_MENTOR_STATS_RECENT}"],
         ).fetchone()
     assert row is not None
     security_definer, same_owner, config = row
     assert security_definer
     assert same_owner
     assert config[0] == "search_path=pg_catalog, pg_temp"
-    # Besides the path, only the planner setting for the marker probe (test_marker_probe).
-    assert [setting.partition("=")[0] for setting in config[1:]] == ["enable_seqscan"]
+    # Besides the path, only the marking function's planner setting for its marker probe
+    # (test_marker_probe).
+    marks = signature.endswith(f".{names.MARK_FUNCTION}()")
+    settings = [setting.partition("=")[0] for setting in config[1:]]
+    assert settings == (["enable_seqscan"] if marks else [])
 
 
 @pytest.mark.parametrize("signature", FUNCTIONS)
@@ -81,7 +86,7 @@ def test_a_write_by_authenticated_refreshes_the_views(db):
         log = refresh_log(conn)
         assert log["refresh_count"] == 1
         assert log["failure_count"] == 0
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 2
 
 
 def test_refresh_does_not_depend_on_the_callers_search_path(db):
@@ -93,7 +98,7 @@ def test_refresh_does_not_depend_on_the_callers_search_path(db):
             insert_activities_qualified(conn, data)
         conn.execute("SET search_path TO public")
         assert refresh_log(conn)["refresh_count"] == 1
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
 
 
 def insert_activities_qualified(conn, data) -> None:
@@ -108,8 +113,7 @@ def insert_activities_qualified(conn, data) -> None:
 @pytest.mark.parametrize(
     "relation",
     [
-        names.MV_PEER_MENTOR_STATS,
-        names.MV_ACTIVITY_TIME_SERIES,
+        *names.MATERIALIZED_VIEWS,
         names.COUNTABLE_ACTIVITIES,
         names.REFRESH_LOG,
     ],

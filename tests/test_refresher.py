@@ -98,9 +98,9 @@ def test_a_change_inside_the_window_appears_with_no_further_write(db, listener, 
         assert wait_for_refresh(listener) == "refreshed"
         with conn.transaction():
             insert_activities(conn, data, 1, chapter="B")  # inside the window: debounced
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
         assert wait_for_refresh(listener) == "refreshed"  # the refresher, once the window passed
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 2
 
 
 @pytest.mark.parametrize(
@@ -117,8 +117,8 @@ def test_the_refresher_opens_a_view_connection_only_when_asked(
             with conn.transaction():
                 insert_activities(conn, data, 1)  # async: the commit only marks it
             assert wait_for_refresh(listener) == "refreshed"
-            assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
-            assert view_total(conn, names.MV_ACTIVITY_TIME_SERIES) == 1
+            assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
+            assert view_total(conn, names.ACTIVITY_TIME_SERIES_TIERS) == 1
             # Still connected; its view connections, if any, are open as long as it is.
             assert refresher_pid(conn) is not None
             views = conn.execute(REFRESHER_BACKEND, [VIEW_APPLICATION_NAME]).fetchall()
@@ -140,7 +140,7 @@ def test_the_refresher_reconnects_after_its_connection_is_killed_and_catches_up(
         with conn.transaction():
             insert_activities(conn, data, 1, chapter="B")  # while it is disconnected
         assert wait_for_refresh(listener) == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 2
         second = refresher_pid(conn)
         assert second is not None and second != first
 
@@ -196,10 +196,10 @@ def test_a_change_whose_commit_outlasts_the_refreshers_last_check_is_still_picke
             # can close (closing it while the COMMIT waits would hang the test).
             holder.execute("SELECT pg_advisory_unlock(4242)")
         assert commit.join() == {"committed": True}
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
         # Well inside POLL_SECONDS (30 s), with no further write:
         assert wait_for_refresh(listener, timeout=10) == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 2
 
 
 @needs_pgbouncer
@@ -229,7 +229,7 @@ def test_behind_a_transaction_pooler_a_change_still_appears_with_no_further_writ
         with conn.transaction():
             insert_activities(conn, data, 1)  # marked; its NOTIFY is dropped in the pool
         assert wait_for_refresh(listener, timeout=10) == "refreshed"  # well inside 30 s
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
     assert "do not reach this connection" in log_path.read_text()
 
 
@@ -249,7 +249,7 @@ def test_behind_a_transaction_pooler_the_refreshers_statements_run_again_and_aga
     transaction-mode pooler the next run goes to a server connection that never saw it. The
     refresher runs the same few statements for as long as it lives, on connections that never
     prepare."""
-    check = (CALL_REFRESH_BEGIN, [False, True])
+    check = (CALL_REFRESH_BEGIN, [False, True, True])
     statements = [(WRITERS_IN_PROGRESS, None), check] * 10
     with transaction_pooler(db.url) as pooled:
         open_two_server_connections(pooled)
@@ -264,4 +264,4 @@ def test_behind_a_transaction_pooler_the_refreshers_statements_run_again_and_aga
             answers = [
                 conn.execute(statement, params).fetchone() for statement, params in statements
             ]
-    assert answers[1::2] == [("clean", None)] * 10  # every check ran, and found nothing to do
+    assert answers[1::2] == [("clean", None, None, None)] * 10  # every check ran; nothing to do

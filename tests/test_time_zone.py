@@ -32,7 +32,7 @@ def refresh_from(db, time_zone: str) -> list[tuple]:
         with conn.transaction():  # a change that alters nothing but still fires the refresh
             conn.execute("UPDATE activities SET duration_minutes = duration_minutes")
         conn.execute("SET TimeZone TO 'UTC'")
-        return view_rows(conn, names.MV_ACTIVITY_TIME_SERIES)
+        return view_rows(conn, names.ACTIVITY_TIME_SERIES_TIERS)
 
 
 @pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Los_Angeles", "UTC"])

@@ -28,12 +28,12 @@ def test_a_change_inside_the_window_appears_once_the_window_passes(db):
             insert_activities(conn, data, 1)  # refreshes (first attempt)
         with conn.transaction():
             insert_activities(conn, data, 1, chapter="B")  # inside the window
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
         assert pending(conn) == 1
         assert refresh_pending(conn) == "debounced"  # the window is still open
         make_due(conn)  # the window has passed (it is data)
         assert refresh_pending(conn) == "refreshed"  # no further write needed
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 2
         assert pending(conn) == 0
         assert refresh_pending(conn) == "clean"
 
@@ -50,9 +50,9 @@ def test_a_change_committed_while_another_refresh_runs_appears_afterwards(db):
             with conn.transaction():
                 insert_activities(conn, data, 1)  # busy: skipped
         assert refresh_log(conn)["refresh_count"] == 0
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 0
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 0
         assert refresh_pending(conn) == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
 
 
 def test_a_refresh_clears_only_the_changes_it_has_seen(db):
@@ -65,11 +65,11 @@ def test_a_refresh_clears_only_the_changes_it_has_seen(db):
         with conn.transaction():
             insert_activities(conn, data, 1)  # refreshes; the late change is not visible
         late.execute("COMMIT")  # commits now: debounced, its marker stays
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
         assert pending(conn) == 1
         make_due(conn)  # the window has passed (it is data)
         assert refresh_pending(conn) == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 2
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 2
 
 
 @pytest.mark.parametrize("level", [IsolationLevel.REPEATABLE_READ, IsolationLevel.SERIALIZABLE])
@@ -79,15 +79,15 @@ def test_a_repeatable_read_writers_change_is_picked_up_later(db, level):
         writer.isolation_level = level
         with writer.transaction():
             insert_activities(writer, data, 1)
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 0
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 0
         assert refresh_pending(conn) == "refreshed"
-        assert view_total(conn, names.MV_PEER_MENTOR_STATS) == 1
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 1
 
 
 def test_a_failed_refresh_keeps_the_changes_pending(db):
     with db.connect() as conn:
         data = seed(conn)
-        conn.execute("DROP INDEX activity_stats.mv_peer_mentor_stats_key")
+        conn.execute("DROP INDEX activity_stats.mv_peer_mentor_stats_recent_key")
         with conn.transaction():
             insert_activities(conn, data, 1)
         assert refresh_log(conn)["failure_count"] == 1

@@ -13,7 +13,7 @@ from activity_stats_schema.operations.migrate import MIGRATIONS_DIR, alembic_con
 from activity_stats_schema.schema import views
 from tests.support.data import insert_activities, make_due, refresh_log, seed
 
-CHANGED_QUERY = views.MV_PEER_MENTOR_STATS.definition.replace(
+CHANGED_QUERY = views.MV_PEER_MENTOR_STATS_RECENT.definition.replace(
     "count(*) AS activity_count,",
     "count(*) AS activity_count,\n    count(DISTINCT c.activity_type_id) AS activity_type_count,",
 )
@@ -21,17 +21,17 @@ CHANGED_QUERY = views.MV_PEER_MENTOR_STATS.definition.replace(
 
 @pytest.fixture
 def changed_view(monkeypatch):
-    assert views.MV_PEER_MENTOR_STATS.definition != CHANGED_QUERY
+    assert views.MV_PEER_MENTOR_STATS_RECENT.definition != CHANGED_QUERY
     changed = views.MaterializedView(
-        schema=views.MV_PEER_MENTOR_STATS.schema,
-        signature=views.MV_PEER_MENTOR_STATS.signature,
+        schema=views.MV_PEER_MENTOR_STATS_RECENT.schema,
+        signature=views.MV_PEER_MENTOR_STATS_RECENT.signature,
         definition=CHANGED_QUERY,
-        index_definitions=views.MV_PEER_MENTOR_STATS.index_definitions,
+        index_definitions=views.MV_PEER_MENTOR_STATS_RECENT.index_definitions,
     )
     monkeypatch.setattr(
         stats,
         "ENTITIES",
-        tuple(changed if e is views.MV_PEER_MENTOR_STATS else e for e in stats.ENTITIES),
+        tuple(changed if e is views.MV_PEER_MENTOR_STATS_RECENT else e for e in stats.ENTITIES),
     )
     yield changed
     stats.register()  # put the declared entity back in alembic-utils' registry
@@ -43,7 +43,7 @@ def columns(conn) -> list[str]:
         for r in conn.execute(
             "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
             " ORDER BY attnum",
-            [f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}"],
+            [f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS_RECENT}"],
         )
     ]
 
@@ -51,7 +51,7 @@ def columns(conn) -> list[str]:
 def unique_indexes(conn) -> int:
     row = conn.execute(
         "SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass AND indisunique",
-        [f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}"],
+        [f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS_RECENT}"],
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -94,7 +94,7 @@ def test_changed_view_keeps_its_unique_index_through_upgrade_and_downgrade(
         # Privileges come back with the view, too.
         row = conn.execute(
             sql.SQL("SELECT has_table_privilege('authenticated', {}, 'SELECT')").format(
-                sql.Literal(f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS}")
+                sql.Literal(f"{names.PRIVATE_SCHEMA}.{names.MV_PEER_MENTOR_STATS_RECENT}")
             )
         ).fetchone()
         assert row == (False,)
@@ -106,13 +106,14 @@ def test_changed_view_keeps_its_unique_index_through_upgrade_and_downgrade(
 
 
 EXTRA_INDEX = (
-    'CREATE INDEX "mv_peer_mentor_stats_chapter_idx" ON "activity_stats"."mv_peer_mentor_stats"'
+    'CREATE INDEX "mv_peer_mentor_stats_recent_chapter_idx"'
+    ' ON "activity_stats"."mv_peer_mentor_stats_recent"'
     ' USING btree ("chapter_id")'
 )
 
 
 def test_an_index_only_change_keeps_the_view_and_its_data(db, connection, monkeypatch, tmp_path):
-    declared = views.MV_PEER_MENTOR_STATS
+    declared = views.MV_PEER_MENTOR_STATS_RECENT
     indexed = views.MaterializedView(
         declared.schema,
         declared.signature,
@@ -132,16 +133,16 @@ def test_an_index_only_change_keeps_the_view_and_its_data(db, connection, monkey
                 insert_activities(conn, data, 1)  # refreshed at commit
             command.revision(config, message="index", autogenerate=True, rev_id="9002")
             generated = next((scripts / "versions").glob("9002_*.py")).read_text()
-            assert "mv_peer_mentor_stats_chapter_idx" in generated
+            assert "mv_peer_mentor_stats_recent_chapter_idx" in generated
             assert "DROP MATERIALIZED VIEW" not in generated
             command.upgrade(config, "head")
             assert index_names(conn) == {
-                "mv_peer_mentor_stats_chapter_idx",
-                "mv_peer_mentor_stats_key",
+                "mv_peer_mentor_stats_recent_chapter_idx",
+                "mv_peer_mentor_stats_recent_key",
             }
             assert view_rows(conn) == 1  # populated as before: the view was not recreated
             command.downgrade(config, "-1")
-            assert index_names(conn) == {"mv_peer_mentor_stats_key"}
+            assert index_names(conn) == {"mv_peer_mentor_stats_recent_key"}
             assert view_rows(conn) == 1
     finally:
         monkeypatch.undo()
@@ -152,7 +153,8 @@ def index_names(conn) -> set[str]:
     return {
         r[0]
         for r in conn.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = %s", [names.MV_PEER_MENTOR_STATS]
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s",
+            [names.MV_PEER_MENTOR_STATS_RECENT],
         )
     }
 
@@ -160,7 +162,7 @@ def index_names(conn) -> set[str]:
 def view_rows(conn) -> int:
     row = conn.execute(
         sql.SQL("SELECT count(*) FROM {}").format(
-            sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS)
+            sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS_RECENT)
         )
     ).fetchone()
     assert row is not None

@@ -49,9 +49,29 @@ MAX_CHAPTERS_PER_COORDINATOR: Final = 5
 COUNTABLE_ACTIVITIES: Final = "countable_activities"
 #: The index on activities that the counting rules read alone, in their own order.
 COUNTING_INDEX: Final = "activities_counting_rules_idx"
-MV_PEER_MENTOR_STATS: Final = "mv_peer_mentor_stats"
-MV_ACTIVITY_TIME_SERIES: Final = "mv_activity_time_series"
-MATERIALIZED_VIEWS: Final = (MV_PEER_MENTOR_STATS, MV_ACTIVITY_TIME_SERIES)
+#: An index on the UTC minute alone: the recent tier's refresh reads its activities by range.
+RECENT_INDEX: Final = "activities_counted_minute_idx"
+#: Each view is kept in two materialized tiers split at the history boundary (an Europe/Oslo
+#: midnight, so no reporting day and no duplicate minute lies in both): history, refreshed only
+#: when a change reaches before the boundary or the boundary moves, and recent, refreshed after
+#: every change. The readers combine them.
+MV_PEER_MENTOR_STATS_HISTORY: Final = "mv_peer_mentor_stats_history"
+MV_ACTIVITY_TIME_SERIES_HISTORY: Final = "mv_activity_time_series_history"
+MV_PEER_MENTOR_STATS_RECENT: Final = "mv_peer_mentor_stats_recent"
+MV_ACTIVITY_TIME_SERIES_RECENT: Final = "mv_activity_time_series_recent"
+HISTORY_VIEWS: Final = (MV_PEER_MENTOR_STATS_HISTORY, MV_ACTIVITY_TIME_SERIES_HISTORY)
+RECENT_VIEWS: Final = (MV_PEER_MENTOR_STATS_RECENT, MV_ACTIVITY_TIME_SERIES_RECENT)
+MATERIALIZED_VIEWS: Final = (*HISTORY_VIEWS, *RECENT_VIEWS)
+#: The tiers of each statistic. The dashboard's readers combine them (sql/*_tiers.sql): in the
+#: readers' bodies, not in a view, because a view would depend on them and a changed statistic
+#: is replaced by DROP and CREATE of its materialized views.
+PEER_MENTOR_STATS_TIERS: Final = (MV_PEER_MENTOR_STATS_HISTORY, MV_PEER_MENTOR_STATS_RECENT)
+ACTIVITY_TIME_SERIES_TIERS: Final = (
+    MV_ACTIVITY_TIME_SERIES_HISTORY,
+    MV_ACTIVITY_TIME_SERIES_RECENT,
+)
+#: Where the recent tier starts, as the UTC wall-clock minute the counting rules compare.
+RECENT_START_FUNCTION: Final = "recent_tier_start"
 #: The fallback: plain views with the same queries and columns, always current, computed on read.
 LIVE_PEER_MENTOR_STATS: Final = "live_peer_mentor_stats"
 LIVE_ACTIVITY_TIME_SERIES: Final = "live_activity_time_series"
@@ -66,10 +86,14 @@ REFRESH_PENDING_FUNCTION: Final = "refresh_pending"
 #: record the outcome (in the transaction that began).
 REFRESH_BEGIN_FUNCTION: Final = "refresh_begin"
 REFRESH_VIEW_FUNCTION: Final = "refresh_view"
+#: The views of one refresh, all or none, moving the history boundary first when it is due.
+REFRESH_VIEWS_FUNCTION: Final = "refresh_views"
 REFRESH_END_FUNCTION: Final = "refresh_end"
 #: Transaction-local setting: when this transaction's refresh_begin started the refresh (epoch
 #: seconds), for its refresh_end; empty when no refresh was begun.
 STARTED_SETTING: Final = "activity_stats.refresh_started"
+#: Transaction-local setting: 'on' while this transaction's refresh includes the history tier.
+HISTORY_SETTING: Final = "activity_stats.refresh_history"
 #: NOTIFY channel: "changes are waiting" (sent by the first change after a refresh).
 CHANGES_CHANNEL: Final = "activity_stats_changes"
 #: The pg_cron job that runs refresh_pending() where pg_cron is installed (Supabase), and how
@@ -93,6 +117,12 @@ PROBE_CHANNEL: Final = "activity_stats_probe"
 
 TRIGGER_FUNCTION: Final = "activities_refresh_trigger"
 REFRESH_TRIGGER: Final = "activities_refresh_stats"
+#: Every statement that changes activities leaves a marker with the earliest occurred_at it
+#: touched (read from its transition tables), which tells a refresh which tiers it changed.
+MARK_FUNCTION: Final = "mark_stats_change"
+INSERT_MARK_TRIGGER: Final = "activities_insert_marks_stats"
+UPDATE_MARK_TRIGGER: Final = "activities_update_marks_stats"
+DELETE_MARK_TRIGGER: Final = "activities_delete_marks_stats"
 #: Changes no row trigger sees, marked for the trailing edge: a TRUNCATE of activities, and a
 #: type's counts_for_bufdir switched (what counts for Bufdir decides what the views hold).
 TRUNCATE_TRIGGER: Final = "activities_truncate_marks_stats"
@@ -131,6 +161,15 @@ DEFAULT_REFRESH_LOCK_TIMEOUT: Final = "2 seconds"
 #: Enough for the views' aggregates and the concurrent refresh's sorts to stay in memory at a
 #: million activities (PostgreSQL's default 4MB makes the time series' aggregate spill to disk).
 DEFAULT_REFRESH_WORK_MEM: Final = "64MB"
+#: The recent tier always holds at least this much of the past: the history boundary is the
+#: start of the Europe/Oslo month that this interval before now falls in. So registrations up to
+#: this far back never need a refresh of history, and the boundary moves once a month.
+DEFAULT_RECENT_MINIMUM: Final = "14 days"
+#: The boundary before its first move: an Europe/Oslo midnight before any activity, so
+#: everything is recent. (Finite: clients such as Python's datetime cannot read -infinity.)
+INITIAL_BOUNDARY: Final = "1900-01-01 00:00:00+01"
+#: A change marker's reach when any activity may have changed (TRUNCATE, a type switched).
+EVERY_TIER: Final = "-infinity"
 #: Initial stamps of the log row. Not '-infinity': interval arithmetic on it raises on some
 #: majors ("interval out of range" on PostgreSQL 15), which would fail every insert.
 NEVER: Final = "1970-01-01 00:00:00+00"
@@ -176,8 +215,13 @@ def sql_names() -> dict[str, str]:
         "refresh_view_function": REFRESH_VIEW_FUNCTION,
         "refresh_end_function": REFRESH_END_FUNCTION,
         "countable_activities": COUNTABLE_ACTIVITIES,
-        "mv_peer_mentor_stats": MV_PEER_MENTOR_STATS,
-        "mv_activity_time_series": MV_ACTIVITY_TIME_SERIES,
+        "mv_peer_mentor_stats_history": MV_PEER_MENTOR_STATS_HISTORY,
+        "mv_activity_time_series_history": MV_ACTIVITY_TIME_SERIES_HISTORY,
+        "mv_peer_mentor_stats_recent": MV_PEER_MENTOR_STATS_RECENT,
+        "mv_activity_time_series_recent": MV_ACTIVITY_TIME_SERIES_RECENT,
+        "recent_start_function": RECENT_START_FUNCTION,
+        "refresh_views_function": REFRESH_VIEWS_FUNCTION,
+        "mark_function": MARK_FUNCTION,
         "live_peer_mentor_stats": LIVE_PEER_MENTOR_STATS,
         "live_activity_time_series": LIVE_ACTIVITY_TIME_SERIES,
         "refresh_function": REFRESH_FUNCTION,
@@ -205,8 +249,14 @@ def sql_literals() -> dict[str, str]:
         "dedup_time_zone": DUPLICATE_MINUTE_TIME_ZONE,
         "queued_setting": QUEUED_SETTING,
         "started_setting": STARTED_SETTING,
-        "mv_peer_mentor_stats_name": MV_PEER_MENTOR_STATS,
-        "mv_activity_time_series_name": MV_ACTIVITY_TIME_SERIES,
+        "history_setting": HISTORY_SETTING,
+        "activities_name": ACTIVITIES,
+        "private_name": PRIVATE_SCHEMA,
+        "mv_peer_mentor_stats_history_name": MV_PEER_MENTOR_STATS_HISTORY,
+        "mv_activity_time_series_history_name": MV_ACTIVITY_TIME_SERIES_HISTORY,
+        "mv_peer_mentor_stats_recent_name": MV_PEER_MENTOR_STATS_RECENT,
+        "mv_activity_time_series_recent_name": MV_ACTIVITY_TIME_SERIES_RECENT,
+        "every_tier": EVERY_TIER,
         "changes_channel": CHANGES_CHANNEL,
         "refreshed_channel": REFRESHED_CHANNEL,
         "cron_job": CRON_JOB,

@@ -314,12 +314,13 @@ def _without_repeats(
 #: statement carries its heading. Ordered so that everything exists before what uses it.
 SECTIONS = (
     "Tables, their indexes, and the refresh log's one row.",
-    "The counting rules, stated once: the views and the Bufdir export read through them.",
-    "The dashboard's views: materialized, each with the unique index REFRESH CONCURRENTLY needs,"
-    "\n-- and the plain live views of the fallback.",
+    "The counting rules, stated once: the views and the Bufdir export read through them; and"
+    "\n-- where the recent tier starts, which the materialized views' queries ask.",
+    "The dashboard's views: materialized in two tiers, each with the unique index REFRESH"
+    "\n-- CONCURRENTLY needs, and the plain live views of the fallback.",
     "Functions: the refresh and its steps, the triggers' functions, the caller's scope, and the"
     "\n-- dashboard's readers (private, SECURITY DEFINER) with their API faces (public, INVOKER).",
-    "Triggers: the deferred refresh at COMMIT, the marks of changes no row trigger sees, guards.",
+    "Triggers: the marks of every change to activities, the deferred refresh at COMMIT, guards.",
     "Access: row-level security, its policies, and the complete privileges of every object.",
 )
 _CREATING = (ops.CreateTableOp, ops.CreateIndexOp, ops.CreateForeignKeyOp, CreateOp)
@@ -337,6 +338,8 @@ def _section(op: ops.MigrateOperation) -> tuple[int, int]:
         return (0, 0)
     if " VIEW " in first_line and f'"{names.COUNTABLE_ACTIVITIES}"' in first_line:
         return (1, 0)
+    if " FUNCTION " in first_line and f'"{names.RECENT_START_FUNCTION}"' in first_line:
+        return (1, 1)
     if re.match(
         r"^(CREATE|DROP) (OR REPLACE )?(MATERIALIZED )?VIEW|^CREATE UNIQUE INDEX", statement
     ):

@@ -40,7 +40,7 @@ SELECT is_empty($$UPDATE public.activities SET duration_minutes = 1 WHERE chapte
                 'no update in C');
 SELECT is_empty($$DELETE FROM public.activities WHERE chapter_id = -13 RETURNING id$$,
                 'no delete in C');
-SELECT throws_ok($$SELECT * FROM activity_stats.mv_peer_mentor_stats$$, '42501', NULL,
+SELECT throws_ok($$SELECT * FROM activity_stats.mv_peer_mentor_stats_recent$$, '42501', NULL,
                  'the materialized views are out of reach');
 
 RESET ROLE;

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,10 @@ from activity_stats_schema.schema.functions import CALL_REFRESH_PENDING
 PRIVATE = names.PRIVATE_SCHEMA
 LOG = sql.Identifier(PRIVATE, names.REFRESH_LOG)
 OSLO = dt.timezone(dt.timedelta(hours=1))  # Oslo in winter (CET)
+#: The test template's history boundary and recent_minimum: the boundary stands before every
+#: fixed date the tests write, and is not due to move (see tests/pg_plugin.py).
+TEST_BOUNDARY = dt.datetime(2000, 1, 1, tzinfo=OSLO)
+TEST_RECENT_MINIMUM = dt.timedelta(days=36525)
 
 
 @dataclass
@@ -108,7 +113,7 @@ def set_log(conn: psycopg.Connection, **values: Any) -> None:
         conn.execute(sql.SQL("UPDATE {} SET {}").format(LOG, assignments), values)
 
 
-def hold_view_lock(conn: psycopg.Connection, view: str = names.MV_PEER_MENTOR_STATS) -> None:
+def hold_view_lock(conn: psycopg.Connection, view: str = names.MV_PEER_MENTOR_STATS_RECENT) -> None:
     """Inside the caller's open transaction, refresh ``view`` by hand: the transaction then
     holds the lock every other refresh of that view must wait for (LOCK TABLE does not take
     materialized views)."""
@@ -124,20 +129,26 @@ def make_due(conn: psycopg.Connection) -> None:
     set_log(conn, last_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
 
 
-def view_total(conn: psycopg.Connection, view: str) -> int:
-    """Sum of activity_count over a materialized view."""
+def _tiers(views: Sequence[str]) -> sql.Composable:
+    """The rows of every tier of a statistic, one after the other."""
+    return sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT * FROM {}").format(sql.Identifier(PRIVATE, view)) for view in views
+    )
+
+
+def view_total(conn: psycopg.Connection, views: Sequence[str]) -> int:
+    """Sum of activity_count over the tiers of a statistic (``names.*_TIERS``)."""
     row = conn.execute(
-        sql.SQL("SELECT coalesce(sum(activity_count), 0) FROM {}").format(
-            sql.Identifier(PRIVATE, view)
-        )
+        sql.SQL("SELECT coalesce(sum(activity_count), 0) FROM ({}) AS t").format(_tiers(views))
     ).fetchone()
     assert row is not None
     return int(row[0])
 
 
-def view_rows(conn: psycopg.Connection, view: str) -> list[tuple[Any, ...]]:
+def view_rows(conn: psycopg.Connection, views: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows of every tier, ordered (the time series' tiers never share a day)."""
     return conn.execute(
-        sql.SQL("SELECT * FROM {} ORDER BY 1, 2, 3").format(sql.Identifier(PRIVATE, view))
+        sql.SQL("SELECT * FROM ({}) AS t ORDER BY 1, 2, 3").format(_tiers(views))
     ).fetchall()
 
 

@@ -1,10 +1,11 @@
 """Do the dashboard and the Bufdir export count alike?
 
-Compares, per chapter, activity type and Europe/Oslo month, the dashboard's totals
-(``mv_activity_time_series``) with ``bufdir_export`` run for that month, and per chapter the
-peer-mentor view's totals with the export over the whole span. Both sides read the same counting
-definition, so any difference means a view or the export restates the rules (or a view is stale,
-which ``refresh=True`` rules out first).
+Compares, per chapter, activity type and Europe/Oslo month, the dashboard's totals (what
+``dashboard_activity_time_series`` returns: both materialized tiers, or the live views) with
+``bufdir_export`` run for that month, and per chapter the peer-mentor statistics' totals
+(``dashboard_peer_mentor_stats``) with the export over the whole span. Both sides read the same
+counting definition, so any difference means a view or the export restates the rules (or a view
+is stale, which ``refresh=True`` rules out first).
 """
 
 import datetime as dt
@@ -17,6 +18,9 @@ from activity_stats_schema import names
 from activity_stats_schema.schema.functions import FORCE_REFRESH
 
 PRIVATE = names.PRIVATE_SCHEMA
+#: What the dashboard reads, as the connecting role (the owner and service_role see every chapter).
+DASHBOARD_SERIES = sql.Identifier(names.PUBLIC_SCHEMA, names.DASHBOARD_ACTIVITY_TIME_SERIES)
+DASHBOARD_STATS = sql.Identifier(names.PUBLIC_SCHEMA, names.DASHBOARD_PEER_MENTOR_STATS)
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,8 @@ def compare(conn: psycopg.Connection, refresh: bool = True) -> list[Difference]:
     for chapter, kind, month, count, minutes in conn.execute(
         sql.SQL(
             "SELECT chapter_id, activity_type_id, to_char(day, 'YYYY-MM'),"
-            " sum(activity_count), sum(total_minutes) FROM {} GROUP BY 1, 2, 3"
-        ).format(sql.Identifier(PRIVATE, names.MV_ACTIVITY_TIME_SERIES))
+            " sum(activity_count), sum(total_minutes) FROM {}() GROUP BY 1, 2, 3"
+        ).format(DASHBOARD_SERIES)
     ):
         dashboard[(chapter, kind, month)] = (int(count), int(minutes))
 
@@ -102,8 +106,9 @@ def compare(conn: psycopg.Connection, refresh: bool = True) -> list[Difference]:
             row[0]: (int(row[1]), int(row[2]))
             for row in conn.execute(
                 sql.SQL(
-                    "SELECT chapter_id, sum(activity_count), sum(total_minutes) FROM {} GROUP BY 1"
-                ).format(sql.Identifier(PRIVATE, names.MV_PEER_MENTOR_STATS))
+                    "SELECT chapter_id, sum(activity_count), sum(total_minutes) FROM {}()"
+                    " GROUP BY 1"
+                ).format(DASHBOARD_STATS)
             )
         }
         export_totals: dict[int, tuple[int, int]] = {}

@@ -142,21 +142,27 @@ STATUS_QUERY = sql.SQL(
            l.refresh_lock_timeout, l.refresh_count, l.failure_count, l.last_error,
            l.last_error_at, l.async_refresh, l.read_live_views,
            clock_timestamp() - l.last_refreshed_at AS staleness,
-           p.pending_changes, clock_timestamp() - p.oldest AS oldest_pending_age
+           (l.history_boundary AT TIME ZONE {zone})::date AS history_boundary,
+           l.history_refreshed_at, l.recent_minimum,
+           p.pending_changes, clock_timestamp() - p.oldest AS oldest_pending_age,
+           p.pending_history_changes
     FROM {log} AS l,
-         LATERAL (SELECT count(*) AS pending_changes, min(created_at) AS oldest
+         LATERAL (SELECT count(*) AS pending_changes, min(created_at) AS oldest,
+                         count(*) FILTER (WHERE touched_from < l.history_boundary)
+                             AS pending_history_changes
                   FROM {pending}) AS p
     """
 ).format(
     log=sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG),
     pending=sql.Identifier(names.PRIVATE_SCHEMA, names.PENDING_CHANGES),
+    zone=sql.Literal(names.REPORTING_TIME_ZONE),
 )
 
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value
 
@@ -213,7 +219,12 @@ def status(args: argparse.Namespace) -> int:
         print(f"last error        {row['last_error']} (at {_shown(row['last_error_at'])})")
     oldest = row["oldest_pending_age"]
     waiting = f" (oldest {oldest.total_seconds():.1f} s)" if oldest is not None else ""
-    print(f"changes waiting   {row['pending_changes']}{waiting}")
+    history = row["pending_history_changes"]
+    older = f"; {history} reach before the history boundary" if history else ""
+    print(f"changes waiting   {row['pending_changes']}{waiting}{older}")
+    print(f"history boundary  {row['history_boundary']} ({names.REPORTING_TIME_ZONE} midnight)")
+    print(f"  refreshed       {_shown(row['history_refreshed_at']) or 'never'}")
+    print(f"  recent at least {row['recent_minimum'].days} days")
     mode = "async (writers only signal)" if row["async_refresh"] else "sync (at COMMIT, debounced)"
     print(f"refresh mode      {mode}")
     source = "live views (fallback)" if row["read_live_views"] else "materialized views"

@@ -20,18 +20,22 @@ says so and checks every ``RECHECK_SECONDS`` instead of waiting for notification
 the bound (one second later at most). A direct or session-mode connection is still the one to
 give it. Its statements are never prepared server-side, which such a pooler would also break.
 
-Each refresh runs the refresh's three steps (``refresh_begin``, ``refresh_view``,
-``refresh_end``) in one transaction on the connection that LISTENs, the views one after the
-other, as ``refresh_stats`` does. With ``view_sessions`` (``refresher --view-sessions``) the
-views are spread over connections: the main one refreshes the first view while a second
-connection refreshes the other at the same time; the main one then records the outcome and
-commits. On an idle server both views then take less time; but on a server with few cores the
-refresh then takes every core from the writers, lengthening their COMMITs without shortening
-staleness (docs/benchmarks.md measures both). Hence the default: one connection, one core. If a
-connection is lost, the
-transaction rolls back: the markers stay, and the refresh is done again after reconnecting.
+Each refresh runs the refresh's three steps (``refresh_begin``, ``refresh_views``,
+``refresh_end``) in one transaction on the connection that LISTENs, as ``refresh_stats`` does:
+the recent tier, and the history tier too when a waiting change reaches before the history
+boundary or the boundary is due to move (which only the trailing edge does, never a writer's
+COMMIT). With ``view_sessions`` (``refresher --view-sessions``) a refresh of the recent tier is
+spread over connections: the main one refreshes the first view while a second connection
+refreshes the other at the same time; the main one then records the outcome and commits. A
+refresh that includes history runs on the main connection alone: a boundary move and both
+tiers must commit together. On an idle server both views then take less time; but on a server
+with few cores the refresh then takes every core from the writers, lengthening their COMMITs
+without shortening staleness (docs/benchmarks.md measures both). Hence the default: one
+connection, one core. If a connection is lost, the transaction rolls back: the markers stay,
+and the refresh is done again after reconnecting.
 """
 
+import datetime as dt
 import logging
 import secrets
 import threading
@@ -39,6 +43,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from typing import NamedTuple
 
 import psycopg
 from psycopg import sql
@@ -49,6 +54,7 @@ from activity_stats_schema.schema.functions import (
     CALL_REFRESH_BEGIN,
     CALL_REFRESH_END,
     CALL_REFRESH_VIEW,
+    CALL_REFRESH_VIEWS,
 )
 
 log = logging.getLogger("activity_stats_schema.operations.refresher")
@@ -148,17 +154,17 @@ class Refresher:
     def view_connections(self) -> Iterator[list[psycopg.Connection]]:
         """One connection for each view after the first (which the main connection refreshes),
         closed on leaving; none without ``view_sessions``."""
-        others = names.MATERIALIZED_VIEWS[1:] if self.view_sessions else ()
+        others = names.RECENT_VIEWS[1:] if self.view_sessions else ()
         with ExitStack() as stack:
             yield [stack.enter_context(self.connect(VIEW_APPLICATION_NAME)) for _ in others]
 
     def refresh_once(
         self, conn: psycopg.Connection, helpers: Sequence[psycopg.Connection], force: bool = False
     ) -> str:
-        """One refresh if changes wait and it is due (or whatever waits, with ``force``): the
-        first view on ``conn``, each of the others on a helper of its own at the same time, and
-        on ``conn`` after the first those no helper takes; what happened, as ``refresh_stats``
-        says it.
+        """One refresh if changes wait or the history boundary is due, and the debounce allows
+        (whatever waits, and both tiers, with ``force``); what happened, as ``refresh_stats``
+        says it. A recent-tier refresh puts its first view on ``conn`` and each other on a
+        helper of its own at the same time; one that includes history runs on ``conn``.
 
         Unforced, it first asks outside a transaction: the usual answers ('clean', 'debounced',
         'busy') then cost one statement, and leave no transaction open. ``refresh_begin`` writes
@@ -166,31 +172,26 @@ class Refresher:
         asked again in the transaction that refreshes (another session may have begun since).
         """
         if not force:
-            state, _ = self._begin(conn, force)
-            if state != "started":
-                return state
+            begun = self._begin(conn, force)
+            if begun.state != "started":
+                return begun.state
         with conn.transaction():
-            state, pending = self._begin(conn, force)
-            if state != "started":
-                return state
-            first, *others = names.MATERIALIZED_VIEWS
-            away, here = others[: len(helpers)], [first, *others[len(helpers) :]]
-            with ThreadPoolExecutor(max_workers=max(1, len(away))) as pool:
-                elsewhere = [
-                    pool.submit(_refresh_view, helper, view)
-                    for helper, view in zip(helpers, away, strict=True)
-                ]
-                errors = [_refresh_view(conn, view) for view in here]
-                errors += [f.result() for f in elsewhere]
-            error = next((e for e in errors if e is not None), None)
-            row = conn.execute(CALL_REFRESH_END, [pending, error]).fetchone()
+            begun = self._begin(conn, force)
+            if begun.state != "started":
+                return begun.state
+            if helpers and set(begun.views) <= set(names.RECENT_VIEWS):
+                error = _refresh_spread(conn, helpers, begun.views)
+            else:
+                row = conn.execute(CALL_REFRESH_VIEWS, [begun.views, begun.boundary]).fetchone()
+                error = None if row is None or row[0] is None else str(row[0])
+            row = conn.execute(CALL_REFRESH_END, [begun.pending, error]).fetchone()
         return str(row[0]) if row else "?"
 
     @staticmethod
-    def _begin(conn: psycopg.Connection, force: bool) -> tuple[str, list[int]]:
-        row = conn.execute(CALL_REFRESH_BEGIN, [force, not force]).fetchone()
+    def _begin(conn: psycopg.Connection, force: bool) -> "Begun":
+        row = conn.execute(CALL_REFRESH_BEGIN, [force, not force, True]).fetchone()
         assert row is not None
-        return str(row[0]), list(row[1] or [])
+        return Begun(str(row[0]), list(row[1] or []), list(row[2] or []), row[3])
 
     def _notifications_arrive(self, conn: psycopg.Connection) -> bool:
         """Whether a NOTIFY sent by another session reaches ``conn``.
@@ -246,6 +247,33 @@ class Refresher:
                 if wake(notify):
                     return True
         return False
+
+
+class Begun(NamedTuple):
+    """What ``refresh_begin`` answered: the state and, when 'started', the markers to clear, the
+    views to refresh and where the history boundary stands for them."""
+
+    state: str
+    pending: list[int]
+    views: list[str]
+    boundary: dt.datetime | None
+
+
+def _refresh_spread(
+    conn: psycopg.Connection, helpers: Sequence[psycopg.Connection], views: Sequence[str]
+) -> str | None:
+    """The first of ``views`` on ``conn``, each of the others on a helper of its own at the same
+    time (on ``conn`` after the first, those no helper takes); the first error, or None."""
+    first, *others = views
+    away, here = others[: len(helpers)], [first, *others[len(helpers) :]]
+    with ThreadPoolExecutor(max_workers=max(1, len(away))) as pool:
+        elsewhere = [
+            pool.submit(_refresh_view, helper, view)
+            for helper, view in zip(helpers, away, strict=True)
+        ]
+        errors = [_refresh_view(conn, view) for view in here]
+        errors += [f.result() for f in elsewhere]
+    return next((e for e in errors if e is not None), None)
 
 
 def _refresh_view(conn: psycopg.Connection, view: str) -> str | None:

@@ -8,7 +8,11 @@ policies after the helpers they call); :data:`metadata` holds the tables.
 from alembic_utils.replaceable_entity import ReplaceableEntity
 
 from activity_stats_schema.schema.access import PRIVILEGES, ROW_LEVEL_SECURITY, declared_for
-from activity_stats_schema.schema.functions import DASHBOARD_FUNCTIONS, FUNCTIONS
+from activity_stats_schema.schema.functions import (
+    DASHBOARD_FUNCTIONS,
+    FUNCTIONS,
+    RECENT_TIER_START,
+)
 from activity_stats_schema.schema.policies import POLICIES
 from activity_stats_schema.schema.tables import SEED_ROWS, metadata
 from activity_stats_schema.schema.triggers import TRIGGERS
@@ -16,6 +20,7 @@ from activity_stats_schema.schema.views import MATERIALIZED_VIEWS, VIEWS
 
 ENTITIES: tuple[ReplaceableEntity, ...] = (
     *VIEWS,
+    RECENT_TIER_START,
     *MATERIALIZED_VIEWS,
     *FUNCTIONS,
     *DASHBOARD_FUNCTIONS,

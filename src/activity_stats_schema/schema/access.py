@@ -75,10 +75,19 @@ _PRIVATE = [
             *names.LIVE_VIEWS,
         )
     ),
-    Privileges("FUNCTION", PRIVATE, names.REFRESH_FUNCTION, arguments="boolean"),
+    Privileges("FUNCTION", PRIVATE, names.RECENT_START_FUNCTION, arguments=""),
+    Privileges("FUNCTION", PRIVATE, names.REFRESH_FUNCTION, arguments="boolean, boolean, boolean"),
     Privileges("FUNCTION", PRIVATE, names.REFRESH_PENDING_FUNCTION, arguments=""),
-    Privileges("FUNCTION", PRIVATE, names.REFRESH_BEGIN_FUNCTION, arguments="boolean, boolean"),
+    Privileges(
+        "FUNCTION", PRIVATE, names.REFRESH_BEGIN_FUNCTION, arguments="boolean, boolean, boolean"
+    ),
     Privileges("FUNCTION", PRIVATE, names.REFRESH_VIEW_FUNCTION, arguments="text"),
+    Privileges(
+        "FUNCTION",
+        PRIVATE,
+        names.REFRESH_VIEWS_FUNCTION,
+        arguments="text[], timestamp with time zone",
+    ),
     Privileges("FUNCTION", PRIVATE, names.REFRESH_END_FUNCTION, arguments="bigint[], text"),
     Privileges("TABLE", PRIVATE, names.PENDING_CHANGES),
     #: The switches: signed-in users read the notice (through dashboard_notice); service_role
@@ -93,6 +102,7 @@ _PRIVATE = [
         },
     ),
     Privileges("FUNCTION", PRIVATE, names.TRIGGER_FUNCTION, arguments=""),
+    Privileges("FUNCTION", PRIVATE, names.MARK_FUNCTION, arguments=""),
     Privileges("FUNCTION", PRIVATE, names.LOG_GUARD_FUNCTION, arguments=""),
     Privileges("FUNCTION", PRIVATE, names.ASSIGNMENT_GUARD_FUNCTION, arguments=""),
     *(

@@ -118,6 +118,18 @@ class Activity(Base):
             ],
             name="activities_peer_mentor_chapter_fkey",
         ),
+        #: The counting rules' UTC minute alone: the recent tier's refresh (and the Bufdir
+        #: export of a period) reads a range of it, so its work follows the recent activities,
+        #: not the history. (Declared here: an index of an expression alone names no column that
+        #: would tie it to the table.)
+        Index(
+            names.RECENT_INDEX,
+            text(
+                render_template(
+                    "date_trunc('minute', (occurred_at AT TIME ZONE {dedup_time_zone}))"
+                )
+            ),
+        ),
     )
 
     id: Mapped[int] = _pk()
@@ -242,6 +254,15 @@ class StatsRefreshLog(Base):
         CheckConstraint("singleton", name="single_row"),
         CheckConstraint("debounce_interval >= interval '0'", name="debounce_not_negative"),
         CheckConstraint("refresh_lock_timeout > interval '0'", name="lock_timeout_positive"),
+        CheckConstraint("recent_minimum >= interval '0'", name="recent_minimum_not_negative"),
+        #: No reporting day (nor duplicate minute) may lie in both tiers.
+        CheckConstraint(
+            render_template(
+                "date_trunc('day', history_boundary AT TIME ZONE {reporting_time_zone})"
+                " = (history_boundary AT TIME ZONE {reporting_time_zone})"
+            ),
+            name="history_boundary_at_midnight",
+        ),
         {"schema": names.PRIVATE_SCHEMA},
     )
 
@@ -294,13 +315,29 @@ class StatsRefreshLog(Base):
     pending_cleared_through: Mapped[int] = mapped_column(
         BigInteger, nullable=False, server_default=text("0")
     )
+    #: Where the recent tier starts and the history tier ends: an Europe/Oslo midnight, the
+    #: start of a month. Only refresh_views moves it, forward, in the transaction that
+    #: refreshes both tiers to it; never set it by hand (the tiers would disagree with it).
+    history_boundary: Mapped[dt.datetime] = mapped_column(
+        TIMESTAMPTZ,
+        nullable=False,
+        server_default=typed_literal(names.INITIAL_BOUNDARY, "timestamptz"),
+    )
+    #: How much of the past the recent tier always holds (see names.DEFAULT_RECENT_MINIMUM).
+    recent_minimum: Mapped[dt.timedelta] = mapped_column(
+        Interval,
+        nullable=False,
+        server_default=typed_literal(names.DEFAULT_RECENT_MINIMUM, "interval"),
+    )
+    #: Start of the last successful refresh that included the history tier.
+    history_refreshed_at: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
 
 
 class StatsPendingChange(Base):
     """A committed change to activities that the views may not show yet.
 
-    Every writing transaction adds one row at COMMIT (plain inserts: writers never wait on each
-    other); a refresh deletes the rows it has seen before it started, so a change that commits
+    Every statement that changes activities adds one row (plain inserts: writers never wait on
+    each other); a refresh deletes the rows it has seen before it started, so a change that commits
     during a refresh, or inside the debounce window, stays here until a later refresh shows it.
     """
 
@@ -310,6 +347,11 @@ class StatsPendingChange(Base):
     id: Mapped[int] = _pk()
     created_at: Mapped[dt.datetime] = mapped_column(
         TIMESTAMPTZ, nullable=False, server_default=func.clock_timestamp()
+    )
+    #: The earliest occurred_at the change touched (old or new), -infinity when it may have
+    #: touched any (TRUNCATE, a type switched): a refresh compares it with the history boundary.
+    touched_from: Mapped[dt.datetime] = mapped_column(
+        TIMESTAMPTZ, nullable=False, server_default=typed_literal(names.EVERY_TIER, "timestamptz")
     )
 
 

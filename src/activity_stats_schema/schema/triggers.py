@@ -1,6 +1,6 @@
-"""Triggers: the deferred refresh on activities, the statement-level marks of changes no row
-trigger sees (TRUNCATE, a type's counts_for_bufdir), and the guards of the refresh log's row and
-of chapter slots."""
+"""Triggers: the statement-level marks of every change to activities (and of the changes no row
+trigger sees: TRUNCATE, a type's counts_for_bufdir), the deferred refresh at COMMIT, and the
+guards of the refresh log's row and of chapter slots."""
 
 from alembic_utils.pg_trigger import PGTrigger
 
@@ -15,6 +15,11 @@ def declare(sql_file: str) -> PGTrigger:
 
 #: AFTER INSERT OR UPDATE OR DELETE, DEFERRABLE INITIALLY DEFERRED: refreshes at COMMIT.
 ACTIVITIES_REFRESH_STATS = declare("activities_refresh_stats_trigger.sql")
+#: AFTER INSERT, UPDATE, DELETE on activities, per statement, with transition tables: one
+#: marker per statement, with the earliest occurred_at it touched.
+ACTIVITIES_INSERT_MARKS = declare("activities_insert_marks_trigger.sql")
+ACTIVITIES_UPDATE_MARKS = declare("activities_update_marks_trigger.sql")
+ACTIVITIES_DELETE_MARKS = declare("activities_delete_marks_trigger.sql")
 #: AFTER TRUNCATE on activities, and AFTER UPDATE OF counts_for_bufdir, per statement: they
 #: mark the change for the trailing edge (no refresh inside the statement).
 ACTIVITIES_TRUNCATE = declare("activities_truncate_trigger.sql")
@@ -28,6 +33,9 @@ CONTINGENCY_KEEP_ROW = declare("contingency_keep_row_trigger.sql")
 COORDINATOR_CHAPTERS_ASSIGN_SLOT = declare("coordinator_chapters_assign_slot_trigger.sql")
 
 TRIGGERS = (
+    ACTIVITIES_INSERT_MARKS,
+    ACTIVITIES_UPDATE_MARKS,
+    ACTIVITIES_DELETE_MARKS,
     ACTIVITIES_REFRESH_STATS,
     ACTIVITIES_TRUNCATE,
     ACTIVITY_TYPES_CHANGED,
@@ -37,6 +45,9 @@ TRIGGERS = (
 )
 
 assert ACTIVITIES_REFRESH_STATS.signature == names.REFRESH_TRIGGER
+assert ACTIVITIES_INSERT_MARKS.signature == names.INSERT_MARK_TRIGGER
+assert ACTIVITIES_UPDATE_MARKS.signature == names.UPDATE_MARK_TRIGGER
+assert ACTIVITIES_DELETE_MARKS.signature == names.DELETE_MARK_TRIGGER
 assert ACTIVITIES_TRUNCATE.signature == names.TRUNCATE_TRIGGER
 assert ACTIVITY_TYPES_CHANGED.signature == names.ACTIVITY_TYPES_TRIGGER
 assert STATS_REFRESH_LOG_KEEP_ROW.signature == names.LOG_GUARD_TRIGGER

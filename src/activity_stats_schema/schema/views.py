@@ -1,46 +1,82 @@
-"""The counting rules (one view), the two materialized views that read through them, and the
-plain live views of the fallback."""
+"""The counting rules (one view), the materialized views that read through them in two tiers,
+and the live views of the fallback. The dashboard's readers combine the tiers
+(``sql/*_tiers.sql``).
+
+Each statistic is kept in two materialized tiers split at the history boundary (the refresh
+log's ``history_boundary``, an Europe/Oslo midnight): the history tier, whose refresh reads the
+whole table but is needed only when a change reaches before the boundary or the boundary moves,
+and the recent tier, refreshed after every change, whose refresh reads only the activities
+from the boundary on. Both tiers, and the live views, run the same query (one file per
+statistic) with a different condition on the counting rules' ``utc_minute``.
+"""
 
 from alembic_utils.pg_view import PGView
+from psycopg import sql
 
 from activity_stats_schema import names
 from activity_stats_schema.entities.materialized_view import MaterializedView
-from activity_stats_schema.sqlfiles import render
+from activity_stats_schema.sqlfiles import render, render_template
 
-#: The counting rules (see ``sql/countable_activities.sql``); both views read through it.
+#: The counting rules (see ``sql/countable_activities.sql``); every statistic reads through it.
 COUNTABLE_ACTIVITIES = PGView(
     schema=names.PRIVATE_SCHEMA,
     signature=names.COUNTABLE_ACTIVITIES,
     definition=render("countable_activities.sql"),
 )
 
-MV_PEER_MENTOR_STATS = MaterializedView.declare(
-    names.PRIVATE_SCHEMA,
-    names.MV_PEER_MENTOR_STATS,
-    render("mv_peer_mentor_stats.sql"),
-    unique_key=("peer_mentor_id", "chapter_id"),
-)
+#: The recent tier: a bare function call, so the condition is pushed down into the counting
+#: rules (it is on a DISTINCT ON key) and evaluated once, as the key of an index range scan.
+RECENT = render_template("c.utc_minute >= {private}.{recent_start_function}()")
+#: The history tier: a sub-select, evaluated once (an InitPlan) over the ordered scan of the
+#: whole counting index. A bare call would not be pushed down here either way, and evaluated
+#: per row.
+HISTORY = render_template("c.utc_minute < (SELECT {private}.{recent_start_function}())")
+#: The live views hold every activity.
+EVERYTHING = "true"
 
-MV_ACTIVITY_TIME_SERIES = MaterializedView.declare(
-    names.PRIVATE_SCHEMA,
-    names.MV_ACTIVITY_TIME_SERIES,
-    render("mv_activity_time_series.sql"),
-    unique_key=("chapter_id", "activity_type_id", "day"),
-)
 
-MATERIALIZED_VIEWS = (MV_PEER_MENTOR_STATS, MV_ACTIVITY_TIME_SERIES)
+def _statistic(file: str, tier: str) -> str:
+    return render(file, tier=sql.SQL(tier))
+
+
+def _tiers(file: str, history: str, recent: str, key: tuple[str, ...]) -> list[MaterializedView]:
+    return [
+        MaterializedView.declare(names.PRIVATE_SCHEMA, name, _statistic(file, tier), unique_key=key)
+        for name, tier in ((history, HISTORY), (recent, RECENT))
+    ]
+
+
+MV_PEER_MENTOR_STATS_HISTORY, MV_PEER_MENTOR_STATS_RECENT = _tiers(
+    "mv_peer_mentor_stats.sql",
+    names.MV_PEER_MENTOR_STATS_HISTORY,
+    names.MV_PEER_MENTOR_STATS_RECENT,
+    ("peer_mentor_id", "chapter_id"),
+)
+MV_ACTIVITY_TIME_SERIES_HISTORY, MV_ACTIVITY_TIME_SERIES_RECENT = _tiers(
+    "mv_activity_time_series.sql",
+    names.MV_ACTIVITY_TIME_SERIES_HISTORY,
+    names.MV_ACTIVITY_TIME_SERIES_RECENT,
+    ("chapter_id", "activity_type_id", "day"),
+)
+MATERIALIZED_VIEWS = (
+    MV_PEER_MENTOR_STATS_HISTORY,
+    MV_PEER_MENTOR_STATS_RECENT,
+    MV_ACTIVITY_TIME_SERIES_HISTORY,
+    MV_ACTIVITY_TIME_SERIES_RECENT,
+)
 
 #: The fallback for when refresh latency cannot meet the dashboard's promise: the same queries
-#: as plain views (read_live_views in the refresh log switches the dashboard to them).
+#: as plain views over everything (read_live_views in the refresh log switches the dashboard
+#: to them).
 LIVE_PEER_MENTOR_STATS = PGView(
     schema=names.PRIVATE_SCHEMA,
     signature=names.LIVE_PEER_MENTOR_STATS,
-    definition=render("mv_peer_mentor_stats.sql"),
+    definition=_statistic("mv_peer_mentor_stats.sql", EVERYTHING),
 )
 LIVE_ACTIVITY_TIME_SERIES = PGView(
     schema=names.PRIVATE_SCHEMA,
     signature=names.LIVE_ACTIVITY_TIME_SERIES,
-    definition=render("mv_activity_time_series.sql"),
+    definition=_statistic("mv_activity_time_series.sql", EVERYTHING),
 )
 
 VIEWS = (COUNTABLE_ACTIVITIES, LIVE_PEER_MENTOR_STATS, LIVE_ACTIVITY_TIME_SERIES)

@@ -5,4 +5,4 @@ FOR EACH STATEMENT
 -- them without any write to activities. Marks the change for the trailing edge, as for a
 -- TRUNCATE of activities: once per statement, whatever the number of rows. Inserting or
 -- deleting a type cannot change the views (a type in use cannot be deleted).
-EXECUTE FUNCTION {private}.{trigger_function}()
+EXECUTE FUNCTION {private}.{mark_function}()

@@ -30,6 +30,13 @@ BEGIN
            sum(c.duration_minutes)
     FROM {private}.{countable_activities} AS c
     WHERE c.local_day BETWEEN period_start AND period_end
+      -- The same period as UTC minutes (its days start at Europe/Oslo midnights, whole
+      -- minutes): a condition on a DISTINCT ON key reaches the counting rules' scan, which then
+      -- reads the period's range of activities_counted_minute_idx, not every activity.
+      AND c.utc_minute >= (period_start::timestamp AT TIME ZONE {reporting_time_zone})
+                          AT TIME ZONE {dedup_time_zone}
+      AND c.utc_minute < ((period_end + 1)::timestamp AT TIME ZONE {reporting_time_zone})
+                         AT TIME ZONE {dedup_time_zone}
       AND ((SELECT {private}.{caller_sees_all}())
            OR c.chapter_id = ANY ((SELECT {private}.{coordinated_chapters}())::bigint[]))
     GROUP BY c.chapter_id, c.activity_type_id

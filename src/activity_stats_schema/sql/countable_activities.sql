@@ -13,6 +13,9 @@
 -- here and local_day (its last key, the same expression): the refresh reads that index in order
 -- (no sort, no heap, no time zone conversion per row). The counting types are an array computed
 -- once per query (an InitPlan), not a join evaluated per row.
+-- utc_minute is the duplicate minute itself, a DISTINCT ON key: a condition on it (and only on
+-- a DISTINCT ON key) is pushed down into this query, so the recent tier and the export read
+-- their range of activities_counted_minute_idx instead of the whole table.
 SELECT DISTINCT ON (a.peer_mentor_id, a.activity_type_id,
                     date_trunc('minute', (a.occurred_at AT TIME ZONE {dedup_time_zone})))
     a.id,
@@ -23,7 +26,8 @@ SELECT DISTINCT ON (a.peer_mentor_id, a.activity_type_id,
     (a.occurred_at AT TIME ZONE {reporting_time_zone})::date AS local_day,
     a.duration_minutes,
     a.registered_by,
-    a.created_at
+    a.created_at,
+    date_trunc('minute', (a.occurred_at AT TIME ZONE {dedup_time_zone})) AS utc_minute
 FROM {public}.{activities} AS a
 WHERE a.activity_type_id = ANY (ARRAY(
     SELECT t.id FROM {public}.{activity_types} AS t WHERE t.counts_for_bufdir))

@@ -10,9 +10,10 @@ AS $function$
 -- limited to the caller's chapters (all for roles that bypass RLS), optionally to the days
 -- from_day .. to_day (inclusive, Europe/Oslo days). A peer mentor sees the chapter series only
 -- for chapters they coordinate: the series is per chapter, not per mentor. Private and
--- SECURITY DEFINER for the reason given in dashboard_peer_mentor_stats. Materialized view, or
--- live view when read_live_views is on. A reversed range is an error, as in bufdir_export:
--- an empty answer would look like a period without activities.
+-- SECURITY DEFINER for the reason given in dashboard_peer_mentor_stats. The materialized tiers
+-- combined (activity_time_series_tiers.sql), or the live view when read_live_views is on. A
+-- reversed range is an error, as in bufdir_export: an empty answer would look like a period
+-- without activities.
 BEGIN
     IF to_day < from_day THEN
         RAISE EXCEPTION 'dashboard_activity_time_series: to_day % is before from_day %',
@@ -23,7 +24,7 @@ BEGIN
     RETURN QUERY
     WITH source AS (
         SELECT t.chapter_id, t.activity_type_id, t.day, t.activity_count, t.total_minutes
-        FROM {private}.{mv_activity_time_series} AS t
+        FROM ({activity_time_series_tiers}) AS t
         WHERE NOT (SELECT l.read_live_views FROM {private}.{refresh_log} AS l)
         UNION ALL
         SELECT t.chapter_id, t.activity_type_id, t.day, t.activity_count, t.total_minutes

@@ -11,13 +11,13 @@ AS $function$
 -- returns only what the caller's policies would show: a coordinator's chapters, a peer
 -- mentor's own rows, everything for roles that bypass RLS. It lives in the private schema
 -- because a SECURITY DEFINER function in an exposed schema is an API endpoint that runs with
--- its owner's rights. It reads the materialized view, or the live view when the refresh log's
--- read_live_views is on (the fallback); the branch not chosen is not executed (a one-time
--- filter).
+-- its owner's rights. It reads the two materialized tiers combined (peer_mentor_stats_tiers.sql),
+-- or the live view when the refresh log's read_live_views is on (the fallback); the branch not
+-- chosen is not executed (a one-time filter).
 WITH source AS (
     SELECT s.peer_mentor_id, s.chapter_id, s.activity_count, s.total_minutes,
            s.first_activity_at, s.last_activity_at
-    FROM {private}.{mv_peer_mentor_stats} AS s
+    FROM ({peer_mentor_stats_tiers}) AS s
     WHERE NOT (SELECT l.read_live_views FROM {private}.{refresh_log} AS l)
     UNION ALL
     SELECT s.peer_mentor_id, s.chapter_id, s.activity_count, s.total_minutes,

@@ -1,37 +1,51 @@
-CREATE FUNCTION {private}.{refresh_begin_function}(p_force boolean DEFAULT false, p_if_pending boolean DEFAULT false, OUT state text, OUT pending bigint[])
+CREATE FUNCTION {private}.{refresh_begin_function}(p_force boolean DEFAULT false, p_if_pending boolean DEFAULT false, p_history boolean DEFAULT false, OUT state text, OUT pending bigint[], OUT views text[], OUT boundary timestamptz)
  RETURNS record
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
--- The first of a refresh's three steps (refresh_begin, refresh_view per view, refresh_end), so
--- that the views can be refreshed by several sessions at once while one transaction holds the
--- log row: refresh_stats runs the three in one backend; the refresher process runs each view on
--- a connection of its own when asked (on a server with cores to spare, both views take less
--- time at once than one after the other). The caller's transaction must call refresh_end
--- before it ends.
+-- The first of a refresh's three steps (refresh_begin, refresh_views or refresh_view per view,
+-- refresh_end), so that the views can be refreshed by several sessions at once while one
+-- transaction holds the log row: refresh_stats runs the three in one backend; the refresher
+-- process may run the recent tier's views on a connection each. The caller's transaction must
+-- call refresh_end before it ends.
 --
--- state is 'started' when this transaction now holds the log row; pending then lists the
--- markers this refresh will clear if it succeeds (pass it to refresh_end). Otherwise state says
--- why not, and nothing is held: 'clean' (p_if_pending and no change waits), 'debounced',
+-- state is 'started' when this transaction now holds the log row. Then views lists the views
+-- to refresh: the recent tier's, and first the history tier's when p_history and either
+-- p_force, or a waiting change reaches before the boundary, or the boundary is due to move;
+-- boundary is where the history boundary must stand (pass both to refresh_views); pending lists
+-- the markers this refresh will clear if it succeeds (pass it to refresh_end): all of them
+-- with history, else those that reach the recent tier only. Otherwise state says why not, and
+-- nothing is held: 'clean' (p_if_pending and nothing waits for those tiers), 'debounced',
 -- 'busy' (another session holds the row) or 'skipped_snapshot'. Nothing is written here: a
 -- caller that never calls refresh_end (or rolls back) leaves the log and the markers as they
 -- were.
 DECLARE
-    v_log {private}.{refresh_log}%ROWTYPE;
+    v_log     {private}.{refresh_log}%ROWTYPE;
+    v_target  timestamptz;
+    v_history boolean;
 BEGIN
-    IF p_if_pending AND NOT EXISTS (SELECT FROM {private}.{pending_changes}) THEN
-        state := 'clean';
-        RETURN;
-    END IF;
-
     -- (1) Debounce, judged by the real clock. now() is the writer's transaction start: a long
     -- transaction would compare an old time, and a stamp taken from it would be in the past.
     -- The interval counts from the start of the last refresh, so refreshes start at most once
     -- per interval, and a change waits at most max(interval, refresh) + refresh, not
     -- interval + 2 refreshes: the time a refresh takes is not added to the wait for the next.
     -- After a failed attempt it counts from the failure's end (refresh_end).
+    -- The other cheap answer comes first: with p_if_pending and nothing to do, 'clean'.
+    -- The boundary is due to move when the start of the Europe/Oslo month that recent_minimum
+    -- before now falls in is later than it: it only moves forward, by whole months, so a month
+    -- becomes history once it ended at least recent_minimum ago.
     SELECT * INTO v_log FROM {private}.{refresh_log};
+    v_target := pg_catalog.date_trunc('month',
+                    (pg_catalog.clock_timestamp() AT TIME ZONE {reporting_time_zone})
+                    - v_log.recent_minimum) AT TIME ZONE {reporting_time_zone};
+    IF p_if_pending
+       AND NOT (p_history AND v_target > v_log.history_boundary)
+       AND NOT EXISTS (SELECT FROM {private}.{pending_changes} AS p
+                        WHERE p_history OR p.touched_from >= v_log.history_boundary) THEN
+        state := 'clean';
+        RETURN;
+    END IF;
     IF NOT p_force
        AND v_log.last_attempt_at > pg_catalog.clock_timestamp() - v_log.debounce_interval THEN
         state := 'debounced';
@@ -48,7 +62,9 @@ BEGIN
         RETURN;
     END IF;
 
-    -- (2) One refresh at a time: whoever holds the row is refreshing; do not wait for it.
+    -- (2) One refresh at a time: whoever holds the row is refreshing; do not wait for it. The
+    -- boundary only moves in a transaction that holds this row, so from here on it is the one
+    -- the markers are judged by.
     SELECT * INTO v_log FROM {private}.{refresh_log} FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
         state := 'busy';
@@ -61,13 +77,36 @@ BEGIN
         RETURN;
     END IF;
 
-    -- (3) The changes committed before this point are in every refresh that starts after it
+    -- (3) Which tiers, and where the boundary will stand.
+    boundary := GREATEST(v_log.history_boundary, v_target);
+    v_history := p_history
+        AND (p_force OR boundary > v_log.history_boundary
+             OR EXISTS (SELECT FROM {private}.{pending_changes} AS p
+                         WHERE p.touched_from < v_log.history_boundary));
+    IF v_history THEN
+        views := ARRAY[{mv_peer_mentor_stats_history_name}, {mv_activity_time_series_history_name},
+                       {mv_peer_mentor_stats_recent_name}, {mv_activity_time_series_recent_name}];
+    ELSE
+        boundary := v_log.history_boundary;
+        views := ARRAY[{mv_peer_mentor_stats_recent_name}, {mv_activity_time_series_recent_name}];
+    END IF;
+
+    -- (4) The changes committed before this point are in every refresh that starts after it
     -- (READ COMMITTED: each REFRESH takes a newer snapshot, in this session or another); only
-    -- their markers are cleared by refresh_end. A change that commits later keeps its marker
-    -- for the next refresh. The start is kept for refresh_end, in this transaction only.
-    pending := ARRAY(SELECT p.id FROM {private}.{pending_changes} AS p);
+    -- their markers are cleared by refresh_end, and of a recent-only refresh only those that
+    -- do not reach before the boundary (the others wait for the trailing edge's history
+    -- refresh). A change that commits later keeps its marker for the next refresh. The start,
+    -- and whether history is included, are kept for refresh_end, in this transaction only.
+    pending := ARRAY(SELECT p.id FROM {private}.{pending_changes} AS p
+                      WHERE v_history OR p.touched_from >= v_log.history_boundary);
+    IF p_if_pending AND pg_catalog.cardinality(pending) = 0 AND boundary = v_log.history_boundary THEN
+        state := 'clean';
+        RETURN;
+    END IF;
     PERFORM pg_catalog.set_config({started_setting},
         pg_catalog.date_part('epoch', pg_catalog.clock_timestamp())::text, true);
+    PERFORM pg_catalog.set_config({history_setting}, CASE WHEN v_history THEN 'on' ELSE '' END,
+        true);
     state := 'started';
 END
 $function$

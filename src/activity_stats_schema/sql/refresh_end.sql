@@ -10,6 +10,7 @@ AS $function$
 -- 'failed', records it, and NOTIFYs it. It never raises for a failed refresh; it raises if this
 -- transaction did not begin a refresh (nothing is then written).
 DECLARE
+    v_history  boolean;
     v_started  timestamptz;
     v_finished timestamptz;
 BEGIN
@@ -21,6 +22,8 @@ BEGIN
                   HINT = 'Call refresh_begin() first, in the same transaction.';
     END IF;
     PERFORM pg_catalog.set_config({started_setting}, '', true);
+    v_history := pg_catalog.current_setting({history_setting}, true) = 'on';
+    PERFORM pg_catalog.set_config({history_setting}, '', true);
     v_finished := pg_catalog.clock_timestamp();
 
     IF p_error IS NOT NULL THEN
@@ -43,7 +46,8 @@ BEGIN
     END IF;
 
     -- (4) Record the refresh. last_refreshed_at is when the refresh started: the views hold
-    -- the data committed by then.
+    -- the data committed by then (of the history tier, when it was included: the markers of
+    -- older changes that a recent-only refresh left wait for the trailing edge).
     DELETE FROM {private}.{pending_changes} WHERE id = ANY (p_pending);
     UPDATE {private}.{refresh_log}
        SET last_refreshed_at = v_started,
@@ -51,7 +55,9 @@ BEGIN
                COALESCE((SELECT pg_catalog.max(x) FROM pg_catalog.unnest(p_pending) AS x), 0)),
            last_attempt_at = v_started,
            refresh_count = refresh_count + 1,
-           last_duration = v_finished - v_started
+           last_duration = v_finished - v_started,
+           history_refreshed_at = CASE WHEN v_history THEN v_started
+                                       ELSE history_refreshed_at END
      WHERE singleton;
     PERFORM pg_catalog.pg_notify({refreshed_channel}, 'refreshed');
     RETURN 'refreshed';

@@ -1,34 +1,36 @@
-CREATE FUNCTION {private}.{refresh_function}(p_force boolean DEFAULT false)
+CREATE FUNCTION {private}.{refresh_function}(p_force boolean DEFAULT false, p_history boolean DEFAULT true, p_if_pending boolean DEFAULT false)
  RETURNS text
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
- SET enable_seqscan TO 'on'
 AS $function$
--- Refreshes both materialized views CONCURRENTLY, debounced through the single log row, in
--- this backend: refresh_begin, refresh_view for each view, refresh_end (where each step says
--- what it does). Returns what it did: 'refreshed', 'failed', 'debounced', 'busy' or
+-- Refreshes the materialized views CONCURRENTLY, debounced through the single log row, in this
+-- backend: refresh_begin (which views, which markers), refresh_views (all of them or none,
+-- moving the history boundary first when it is due), refresh_end (where each step says what it
+-- does). Returns what it did: 'refreshed', 'failed', 'clean', 'debounced', 'busy' or
 -- 'skipped_snapshot'. It never raises for a failed refresh: the caller is usually a writer's
--- COMMIT. Each view is refreshed in a subtransaction of its own; both are tried, and if either
--- fails the markers stay (a view that was refreshed is simply current).
+-- COMMIT.
+--
+-- p_force: whatever the debounce, and with p_history both tiers (the manual refresh after a
+-- load that skipped the triggers). p_history: the history tier too when a waiting change
+-- reaches before the boundary or the boundary is due (the trailing edge); without it only the
+-- recent tier (a writer's COMMIT). p_if_pending: 'clean' when nothing waits for those tiers
+-- (and, with p_history, the boundary is not due).
 --
 -- SECURITY DEFINER so it runs as the views' owner whoever writes (a non-owner's REFRESH fails
--- with 42501); search_path pinned and every name schema-qualified. enable_seqscan on: the
--- commit's trigger function, which calls this, turns it off for its marker probe, and the
--- refresh must plan as usual.
+-- with 42501); search_path pinned and every name schema-qualified.
 DECLARE
-    v_state       text;
-    v_pending     bigint[];
-    v_error       text;
-    v_view_error  text;
+    v_state    text;
+    v_pending  bigint[];
+    v_views    text[];
+    v_boundary timestamptz;
 BEGIN
-    SELECT b.state, b.pending INTO v_state, v_pending
-      FROM {private}.{refresh_begin_function}(p_force, false) AS b;
+    SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary
+      FROM {private}.{refresh_begin_function}(p_force, p_if_pending, p_history) AS b;
     IF v_state <> 'started' THEN
         RETURN v_state;
     END IF;
-    v_error := {private}.{refresh_view_function}({mv_peer_mentor_stats_name});
-    v_view_error := {private}.{refresh_view_function}({mv_activity_time_series_name});
-    RETURN {private}.{refresh_end_function}(v_pending, COALESCE(v_error, v_view_error));
+    RETURN {private}.{refresh_end_function}(v_pending,
+        {private}.{refresh_views_function}(v_views, v_boundary));
 END
 $function$

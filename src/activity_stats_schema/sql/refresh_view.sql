@@ -3,19 +3,16 @@ CREATE FUNCTION {private}.{refresh_view_function}(p_view text)
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
- SET enable_seqscan TO 'on'
 AS $function$
--- Refreshes one of the two materialized views CONCURRENTLY, with the log row's settings, and
+-- Refreshes one of the four materialized views (two tiers of each view) CONCURRENTLY, with the log row's settings, and
 -- returns NULL, or the error as 'SQLSTATE: message': it never raises for a failed refresh (the
 -- caller is usually a writer's COMMIT). Between refresh_begin and refresh_end, in the
 -- transaction that holds the log row (refresh_stats) or in another session (the refresher, one
 -- view per connection); it takes nothing of the log but its settings, so it does not wait for
 -- the row that transaction holds.
 --
--- A view is named by its name in the private schema; any other name is an error (raised: a
--- caller's mistake, not a failed refresh). enable_seqscan on: the commit's trigger function,
--- which reaches this through refresh_stats, turns it off for its marker probe, and the refresh
--- must plan as usual.
+-- A view is named by its name in the private schema, one of the two tiers of either view; any
+-- other name is an error (raised: a caller's mistake, not a failed refresh).
 DECLARE
     v_log          {private}.{refresh_log}%ROWTYPE;
     v_lock_timeout text;
@@ -24,11 +21,16 @@ DECLARE
     v_message      text;
 BEGIN
     IF p_view IS NULL
-       OR p_view NOT IN ({mv_peer_mentor_stats_name}, {mv_activity_time_series_name}) THEN
+       OR NOT p_view = ANY (ARRAY[{mv_peer_mentor_stats_history_name},
+                                 {mv_activity_time_series_history_name},
+                                 {mv_peer_mentor_stats_recent_name},
+                                 {mv_activity_time_series_recent_name}]) THEN
         RAISE EXCEPTION 'activity_stats: % is not one of the statistics views', p_view
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Name ' || {mv_peer_mentor_stats_name} || ' or '
-                      || {mv_activity_time_series_name} || '.';
+                  HINT = 'Name ' || {mv_peer_mentor_stats_recent_name} || ', '
+                      || {mv_activity_time_series_recent_name} || ', '
+                      || {mv_peer_mentor_stats_history_name} || ' or '
+                      || {mv_activity_time_series_history_name} || '.';
     END IF;
     SELECT * INTO v_log FROM {private}.{refresh_log};
     v_lock_timeout := pg_catalog.current_setting('lock_timeout');
@@ -44,11 +46,8 @@ BEGIN
             (pg_catalog.date_part('epoch', v_log.refresh_lock_timeout) * 1000)::bigint::text,
             true);
         PERFORM pg_catalog.set_config('work_mem', v_log.refresh_work_mem, true);
-        IF p_view = {mv_peer_mentor_stats_name} THEN
-            REFRESH MATERIALIZED VIEW CONCURRENTLY {private}.{mv_peer_mentor_stats};
-        ELSE
-            REFRESH MATERIALIZED VIEW CONCURRENTLY {private}.{mv_activity_time_series};
-        END IF;
+        EXECUTE pg_catalog.format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I',
+                                  {private_name}, p_view);
         PERFORM pg_catalog.set_config('work_mem', v_work_mem, true);
         PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
     EXCEPTION WHEN OTHERS OR query_canceled THEN

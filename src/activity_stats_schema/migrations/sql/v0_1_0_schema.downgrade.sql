@@ -37,6 +37,12 @@ DROP TRIGGER IF EXISTS "activities_truncate_marks_stats" ON public.activities;
 
 DROP TRIGGER IF EXISTS "activities_refresh_stats" ON public.activities;
 
+DROP TRIGGER IF EXISTS "activities_delete_marks_stats" ON public.activities;
+
+DROP TRIGGER IF EXISTS "activities_update_marks_stats" ON public.activities;
+
+DROP TRIGGER IF EXISTS "activities_insert_marks_stats" ON public.activities;
+
 DROP FUNCTION IF EXISTS "public"."bufdir_export"(period_start date, period_end date);
 
 DROP FUNCTION IF EXISTS "public"."dashboard_activity_time_series"(from_day date, to_day date);
@@ -63,23 +69,33 @@ DROP FUNCTION IF EXISTS "activity_stats"."stats_refresh_log_guard"();
 
 DROP FUNCTION IF EXISTS "activity_stats"."activities_refresh_trigger"();
 
+DROP FUNCTION IF EXISTS "activity_stats"."mark_stats_change"();
+
 DROP FUNCTION IF EXISTS "activity_stats"."refresh_pending"();
 
-DROP FUNCTION IF EXISTS "activity_stats"."refresh_stats"(p_force boolean);
+DROP FUNCTION IF EXISTS "activity_stats"."refresh_stats"(p_force boolean, p_history boolean, p_if_pending boolean);
 
 DROP FUNCTION IF EXISTS "activity_stats"."refresh_end"(p_pending bigint[], p_error text);
 
+DROP FUNCTION IF EXISTS "activity_stats"."refresh_views"(p_views text[], p_boundary timestamptz);
+
 DROP FUNCTION IF EXISTS "activity_stats"."refresh_view"(p_view text);
 
-DROP FUNCTION IF EXISTS "activity_stats"."refresh_begin"(p_force boolean, p_if_pending boolean, OUT state text, OUT pending bigint[]);
+DROP FUNCTION IF EXISTS "activity_stats"."refresh_begin"(p_force boolean, p_if_pending boolean, p_history boolean, OUT state text, OUT pending bigint[], OUT views text[], OUT boundary timestamptz);
 
-DROP MATERIALIZED VIEW IF EXISTS "activity_stats"."mv_activity_time_series";
+DROP MATERIALIZED VIEW IF EXISTS "activity_stats"."mv_activity_time_series_recent";
 
-DROP MATERIALIZED VIEW IF EXISTS "activity_stats"."mv_peer_mentor_stats";
+DROP MATERIALIZED VIEW IF EXISTS "activity_stats"."mv_activity_time_series_history";
+
+DROP MATERIALIZED VIEW IF EXISTS "activity_stats"."mv_peer_mentor_stats_recent";
+
+DROP MATERIALIZED VIEW IF EXISTS "activity_stats"."mv_peer_mentor_stats_history";
 
 DROP VIEW IF EXISTS "activity_stats"."live_activity_time_series";
 
 DROP VIEW IF EXISTS "activity_stats"."live_peer_mentor_stats";
+
+DROP FUNCTION IF EXISTS "activity_stats"."recent_tier_start"();
 
 DROP VIEW IF EXISTS "activity_stats"."countable_activities";
 
@@ -90,6 +106,8 @@ DROP INDEX IF EXISTS activities_registered_by_idx;
 DROP INDEX IF EXISTS activities_peer_mentor_id_chapter_id_occurred_at_idx;
 
 DROP INDEX IF EXISTS activities_counting_rules_idx;
+
+DROP INDEX IF EXISTS activities_counted_minute_idx;
 
 DROP INDEX IF EXISTS activities_chapter_id_occurred_at_idx;
 
