@@ -268,7 +268,7 @@ SELECT
     min(c.occurred_at) AS first_activity_at,
     max(c.occurred_at) AS last_activity_at
 FROM "activity_stats"."countable_activities" AS c
-WHERE c.utc_minute < (SELECT "activity_stats"."recent_tier_start"())
+WHERE c.utc_minute < "activity_stats"."recent_tier_start"()
 GROUP BY c.peer_mentor_id, c.chapter_id
 ORDER BY c.peer_mentor_id, c.chapter_id
 WITH DATA;
@@ -311,7 +311,7 @@ SELECT
     count(*) AS activity_count,
     sum(c.duration_minutes) AS total_minutes
 FROM "activity_stats"."countable_activities" AS c
-WHERE c.utc_minute < (SELECT "activity_stats"."recent_tier_start"())
+WHERE c.utc_minute < "activity_stats"."recent_tier_start"()
 GROUP BY c.chapter_id, c.activity_type_id, c.local_day
 ORDER BY c.chapter_id, c.activity_type_id, c.local_day
 WITH DATA;

@@ -1,20 +1,38 @@
 """Cost and freshness of the refresh, as ratios measured in one run (``nox -s bench``).
 
 On one embedded throwaway server, for each size N of ``activities`` (10k and 100k; ``--large``
-adds 1M), in a database migrated by, owned by and written to as ``project_owner``, a role shaped
-like a Supabase project's ``postgres`` (not a superuser); the superuser only sets up and resets:
+adds 1M; ``--sizes`` chooses), in a database migrated by, owned by and written to as
+``project_owner``, a role shaped like a Supabase project's ``postgres`` (not a superuser); the
+superuser only sets up and resets. The N activities spread over the five years before now; the
+writers' inserts land in the last week (the present), so the history boundary (the start of
+last month) leaves the recent tier about one to two months of them. Sizes above ``--lean-above``
+(1M) run only the rows marked (lean): a 10M run then takes about an hour.
 
-* single-row insert transactions per second, 1 and 8 clients: trigger (window open) / none;
-  the same as PostgREST requests of signed-in peer mentors (``SET LOCAL ROLE authenticated``,
-  the JWT claims, ``INSERT … RETURNING`` under the row-level policies: the path a Supabase
-  client's writes take); and from pgbench (a C client: the server's own cost per commit);
+* (lean) both views refreshed after one recent change, as a COMMIT refreshes them (the recent
+  tier), and after one backdated change, as the trailing edge does (both tiers, the history
+  read in full), each / the design before the tiers: one materialized view per statistic with
+  the same query over all history, refreshed CONCURRENTLY with the same work_mem;
+* (lean) the dashboard's read of the peer-mentor statistics and 200 days of the time series:
+  from the two tiers as the readers combine them / from the one-view-each design; and the
+  dashboard functions over the materialized tiers / over the live views (the fallback);
+* (lean) staleness of recent changes while a fifth writer registers a backdated activity every
+  ``--backdated-every`` seconds (the refresher as the trailing edge, sync mode), and the
+  staleness of those backdated changes: from their COMMIT to the end of the first refresh that
+  included the history tier and started after it;
+* (lean: the first) single-row insert transactions per second, 1 and 8 clients: trigger
+  (window open) / none, where the trigger is the deferred refresh and the statement-level
+  marking triggers, "none" neither; the same as PostgREST requests of signed-in peer mentors
+  (``SET LOCAL ROLE authenticated``, the JWT claims, ``INSERT … RETURNING`` under the row-level
+  policies: the path a Supabase client's writes take); and from pgbench (a C client: the
+  server's own cost per commit);
 * the floor of the mechanism, 1 client (psycopg and pgbench), each / none: "trigger, body
   emptied" is the shipped trigger and function header (the once-per-transaction ``WHEN`` gate,
   SECURITY DEFINER, pinned search_path) with a body that only resets the gate, which no body
   can go below; "bare trigger" is a deferred constraint trigger with no ``WHEN`` and an empty
   SECURITY INVOKER function (a bulk insert would call it per row), which no trigger of the
   prescribed kind can go below;
-* a 10,000-row insert: trigger (window open) / none, and a straightforward per-row trigger / none;
+* (lean: the first) a 10,000-row insert: trigger (window open) / none, and a straightforward
+  per-row trigger / none;
 * the COMMIT p50 of 1 client (window open), trigger / none, while 100,000 deleted markers wait
   for a VACUUM that an old snapshot holds off (a long report, a standby's feedback): what each
   commit's marker probe reads when the marker table is bloated;
@@ -26,13 +44,12 @@ like a Supabase project's ``postgres`` (not a superuser); the superuser only set
   two floors' COMMIT p99 under the same load.
   Every writer begins with a few unmeasured transactions in its new session (a warm-up, in every
   mode); the first commit of a new session (the function compiled, caches filled) is its own row;
-* both views refreshed: CONCURRENTLY / plain, and ours / a straightforward version (the
+* both tiers refreshed: CONCURRENTLY / plain, and ours / a straightforward version (the
   counting rules joined per row and sorted, no refresh settings, read through a narrower index
-  on mentor, type and time); and as ``refresher --view-sessions`` does it, each view
-  on a session of its own at once / as ``refresh_stats`` and the default refresher do it, one
-  after the other in one session (``--view-sessions`` runs the staleness and latency rows'
-  refresher that way too);
-* a dashboard query: materialized view / plain-view fallback;
+  on mentor, type and time); and the recent tier as ``refresher --view-sessions`` refreshes it,
+  each view on a session of its own at once / as ``refresh_stats`` and the default refresher
+  do it, one after the other in one session (``--view-sessions`` runs the staleness and latency
+  rows' refresher that way too);
 * client-observed freshness: a signed-in coordinator inserts through the real PostgREST
   (``POST /activities``) and reads ``rpc/dashboard_peer_mentor_stats`` until its count shows
   the insert, p50 / p99 / max seconds from sending the insert (a refresh inside its COMMIT
@@ -40,11 +57,12 @@ like a Supabase project's ``postgres`` (not a superuser); the superuser only set
   at the default debounce interval and at the one the README recommends for the 2-second
   promise (1 s); inserts are spaced by a random share of the interval, so some land inside the
   window (``--no-client`` leaves these rows out; they need tests/js's PostgREST);
-* staleness from commit (when COMMIT returned) to visible (when the NOTIFY of the first refresh
-  that started after it arrived), p50 / p99 / max, sync and async, under 4 writers inserting
-  flat out (on 2 cores they starve the refresh of CPU) and at a steady ``--rate`` each; and the
-  changes never shown: once the trailing edge has run, the rows in which each materialized
-  view differs from its live twin (the refresher is the trailing edge in both modes).
+* (lean) staleness from commit (when COMMIT returned) to visible (when the NOTIFY of the first
+  refresh that started after it arrived), p50 / p99 / max, sync and async, under 4 writers
+  inserting flat out (on 2 cores they starve the refresh of CPU) and at a steady ``--rate``
+  each; and the changes never shown: once the trailing edge has run, the rows in which the
+  dashboard's statistics (the tiers combined) differ from the live views (the refresher is the
+  trailing edge in both modes).
 
 Modes alternate where they are compared, so drift on the machine hits both alike: the TPS rows
 run their rounds in ABBA order and show the median of the rounds' ratios with its range, the
@@ -85,6 +103,7 @@ from activity_stats_schema import names
 from activity_stats_schema.operations.migrate import upgrade
 from activity_stats_schema.operations.refresher import Refresher
 from activity_stats_schema.schema.functions import FORCE_REFRESH
+from activity_stats_schema.sqlfiles import render
 from activity_stats_schema.testing import emulation
 from activity_stats_schema.testing.embedded import binaries, embedded_server
 from tests.support.api import INSTALL_HINT, Api, postgrest, postgrest_installed
@@ -97,9 +116,19 @@ NAIVE = sql.Identifier("bench_per_row_refresh")
 #: trigger of the prescribed kind.
 BARE = sql.Identifier("bench_bare_trigger")
 BARE_FUNCTION = sql.Identifier("bench_empty_trigger_function")
-#: The trigger each mode of ``use`` enables ("none" enables none).
-MODE_TRIGGERS = {"ours": OURS, "per-row": NAIVE, "bare": BARE}
+#: The statement-level triggers that mark every change to activities: part of "ours".
+MARKS = tuple(
+    sql.Identifier(t)
+    for t in (names.INSERT_MARK_TRIGGER, names.UPDATE_MARK_TRIGGER, names.DELETE_MARK_TRIGGER)
+)
+#: The triggers each mode of ``use`` enables ("none" enables none).
+MODE_TRIGGERS = {"ours": (OURS, *MARKS), "per-row": (NAIVE,), "bare": (BARE,)}
 LOG = sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG)
+#: The recent tier now, whatever the debounce: what a COMMIT's refresh does. (FORCE_REFRESH
+#: refreshes both tiers, as after a backdated change.)
+REFRESH_RECENT = sql.SQL("SELECT {}.{}(true, false)").format(
+    sql.Identifier(names.PRIVATE_SCHEMA), sql.Identifier(names.REFRESH_FUNCTION)
+)
 PENDING = sql.Identifier(names.PRIVATE_SCHEMA, names.PENDING_CHANGES)
 TRIGGER_FUNCTION = sql.Identifier(names.PRIVATE_SCHEMA, names.TRIGGER_FUNCTION)
 CHAPTERS, MENTORS_PER_CHAPTER, TYPES = 50, 20, 5
@@ -112,6 +141,45 @@ DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 #: Deleted markers an old snapshot keeps from VACUUM in the bloated-marker row: about 560 pages,
 #: what 100,000 commits leave behind while, say, a report runs for an hour.
 HELD_MARKERS = 100_000
+
+#: The rows of the results table: (measure, ratio, figures).
+Table = list[tuple[str, float, str]]
+#: The refreshes the refresh rows time, by mode.
+REFRESH_MODES = (
+    "recent",
+    "backdated",
+    "whole",
+    "concurrently",
+    "plain",
+    "straightforward",
+    "sessions",
+    "one session",
+)
+#: The design before the tiers, for "… / one view each holding all history": the same queries
+#: (the live views'), materialized whole, with their unique keys.
+WHOLE_VIEWS = ("bench_whole_peer_mentor_stats", "bench_whole_activity_time_series")
+WHOLE = f"""
+CREATE MATERIALIZED VIEW {WHOLE_VIEWS[0]} AS
+    SELECT * FROM {names.PRIVATE_SCHEMA}.{names.LIVE_PEER_MENTOR_STATS};
+CREATE UNIQUE INDEX ON {WHOLE_VIEWS[0]} (peer_mentor_id, chapter_id);
+CREATE MATERIALIZED VIEW {WHOLE_VIEWS[1]} AS
+    SELECT * FROM {names.PRIVATE_SCHEMA}.{names.LIVE_ACTIVITY_TIME_SERIES};
+CREATE UNIQUE INDEX ON {WHOLE_VIEWS[1]} (chapter_id, activity_type_id, day);
+"""
+WORK_MEM = names.DEFAULT_REFRESH_WORK_MEM
+#: What the dashboard reads, without the readers' scope: the statistics in the readers' order
+#: and 200 days of the time series, from the tiers (as the readers combine them) and from the
+#: whole views.
+LAST_200_DAYS = "WHERE day BETWEEN current_date - 200 AND current_date ORDER BY 1, 2, 3"
+TIERS_READ = (
+    f"SELECT * FROM ({render('peer_mentor_stats_tiers.sql')}) AS s"
+    " ORDER BY chapter_id, peer_mentor_id",
+    f"SELECT * FROM ({render('activity_time_series_tiers.sql')}) AS t {LAST_200_DAYS}",
+)
+WHOLE_READ = (
+    f"SELECT * FROM {WHOLE_VIEWS[0]} ORDER BY chapter_id, peer_mentor_id",
+    f"SELECT * FROM {WHOLE_VIEWS[1]} {LAST_200_DAYS}",
+)
 
 #: The straightforward shape, for "ours / the straightforward version": the counting rules
 #: with a per-row join and a sort, views without ORDER BY, the narrower index, default settings.
@@ -140,13 +208,25 @@ FROM bench_countable AS c GROUP BY c.chapter_id, c.activity_type_id, c.local_day
 CREATE UNIQUE INDEX ON bench_mv_activity_time_series (chapter_id, activity_type_id, day);
 """
 
+#: Activities up to ``span`` minutes before now: the history spreads over five years, and the
+#: writers' inserts land in the last week (the present), as registrations do.
 INSERT = """
 INSERT INTO activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at,
                         duration_minutes)
 SELECT m, (m - 1) / %(per_chapter)s + 1, 1 + g %% %(types)s,
-       timestamptz '2025-01-01' + (g::bigint * 7919 %% 1051200) * interval '1 minute', 30
+       date_trunc('minute', now())
+           - ((g::bigint * 7919 + %(salt)s) %% %(span)s) * interval '1 minute', 30
 FROM generate_series(1, %(rows)s) AS g,
      LATERAL (SELECT 1 + (g * 31 + %(salt)s) %% %(mentors)s AS m) AS pick
+"""
+#: Minutes of the generated history (five years) and of the present the writers insert into.
+HISTORY_SPAN = 5 * 525_600
+RECENT_SPAN = 7 * 1_440
+#: A backdated registration: one to three years ago.
+BACKDATED = """
+INSERT INTO activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at,
+                        duration_minutes)
+VALUES (1, 1, 1, date_trunc('minute', now()) - (525600 + %s %% 1051200) * interval '1 minute', 30)
 """
 
 
@@ -156,7 +236,7 @@ API_INSERT = """
 INSERT INTO activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at,
                         duration_minutes, registered_by)
 VALUES (%(mentor)s, %(chapter)s, 1 + %(salt)s %% %(types)s,
-        timestamptz '2025-01-01' + (%(salt)s::bigint * 7919 %% 1051200) * interval '1 minute',
+        date_trunc('minute', now()) - (%(salt)s::bigint * 7919 %% 10080) * interval '1 minute',
         30, %(user)s)
 RETURNING id
 """
@@ -164,10 +244,13 @@ RETURNING id
 SIGNED_IN_MENTORS = "SELECT id, chapter_id, user_id FROM peer_mentors WHERE user_id IS NOT NULL"
 
 
-def insert_rows(conn: psycopg.Connection, rows: int, salt: int = 0) -> None:
+def insert_rows(
+    conn: psycopg.Connection, rows: int, salt: int = 0, span: int = RECENT_SPAN
+) -> None:
     conn.execute(
         INSERT,
         {
+            "span": span,
             "rows": rows,
             "per_chapter": MENTORS_PER_CHAPTER,
             "types": TYPES,
@@ -208,6 +291,7 @@ def setup(conn: psycopg.Connection) -> None:
         ).format(BARE_FUNCTION)
     )
     conn.execute(PER_ROW_TRIGGER.format(BARE, ACTIVITIES, BARE_FUNCTION))
+    conn.execute(WHOLE)
 
 
 @contextmanager
@@ -269,12 +353,15 @@ def open_window(conn: psycopg.Connection) -> None:
 
 
 def use(conn: psycopg.Connection, mode: str) -> None:
-    for name, trigger in MODE_TRIGGERS.items():
+    for name, triggers in MODE_TRIGGERS.items():
         action = sql.SQL("ENABLE" if mode == name else "DISABLE")
-        conn.execute(sql.SQL("ALTER TABLE {} {} TRIGGER {}").format(ACTIVITIES, action, trigger))
+        for trigger in triggers:
+            conn.execute(
+                sql.SQL("ALTER TABLE {} {} TRIGGER {}").format(ACTIVITIES, action, trigger)
+            )
 
 
-def timed(fn: Callable[[], None]) -> float:
+def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
@@ -486,13 +573,21 @@ def pgbench_tps(
         return alternate(conn, rounds, measure, trigger)
 
 
+class Refresh(NamedTuple):
+    """A successful refresh: its start from the log (changes committed before it are in it),
+    when its NOTIFY arrived (after its commit), and whether it included the history tier."""
+
+    start: float
+    visible: float
+    history: bool
+
+
 @dataclass
 class RefreshWatcher:
-    """Records every successful refresh as (start, visible): its start from the log (changes
-    committed before it are in it), and when its NOTIFY arrived, which is after its commit."""
+    """Records every successful refresh (:class:`Refresh`)."""
 
     url: str
-    refreshes: list[tuple[float, float]] = field(default_factory=list)
+    refreshes: list[Refresh] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
@@ -506,27 +601,51 @@ class RefreshWatcher:
                     continue
                 # The next refresh cannot have committed yet: each takes tens of ms at least.
                 row = conn.execute(
-                    sql.SQL("SELECT extract(epoch FROM last_refreshed_at) FROM {}").format(LOG)
+                    sql.SQL(
+                        "SELECT extract(epoch FROM last_refreshed_at),"
+                        " history_refreshed_at = last_refreshed_at FROM {}"
+                    ).format(LOG)
                 ).fetchone()
-                if row and (not self.refreshes or self.refreshes[-1][0] != float(row[0])):
-                    self.refreshes.append((float(row[0]), visible))
+                if row and (not self.refreshes or self.refreshes[-1].start != float(row[0])):
+                    self.refreshes.append(Refresh(float(row[0]), visible, bool(row[1])))
+
+    def shown(self, commits: list[float], history: bool = False) -> list[tuple[float, float]]:
+        """(commit, seconds until shown) for each commit: until the first refresh (of history,
+        with ``history``) that started after it ended."""
+        refreshes = [r for r in self.refreshes if r.history or not history]
+        shown = []
+        for committed in commits:
+            ends = [r.visible for r in refreshes if r.start >= committed]
+            if not ends and not history:
+                # No refresh started after this COMMIT returned: in sync mode the commit
+                # refreshed itself (its change is visible when it returns). Counted as visible
+                # at the end of the first refresh that ended after it, at least 0 s; the count
+                # of differences says whether anything was left out.
+                ends = [max(r.visible, committed) for r in refreshes if r.visible >= committed]
+            if ends:
+                shown.append((committed, min(ends) - committed))
+        return shown
 
 
-#: Rows in which a materialized view and its live twin differ: changes never shown (or shown
-#: wrongly) once the trailing edge has run.
+#: Rows in which the dashboard's statistics (the tiers combined, as its readers combine them)
+#: and the live views differ: changes never shown (or shown wrongly) once the trailing edge has
+#: run.
 DIFFERENCES = sql.SQL(
-    "SELECT (SELECT count(*) FROM ((TABLE {mv} EXCEPT ALL TABLE {live})"
-    " UNION ALL (TABLE {live} EXCEPT ALL TABLE {mv})) d)"
+    "SELECT (SELECT count(*) FROM ((({tiers}) EXCEPT ALL TABLE {live})"
+    " UNION ALL (TABLE {live} EXCEPT ALL ({tiers}))) d)"
 )
+TIERS = {
+    names.LIVE_PEER_MENTOR_STATS: render("peer_mentor_stats_tiers.sql"),
+    names.LIVE_ACTIVITY_TIME_SERIES: render("activity_time_series_tiers.sql"),
+}
 
 
 def differences(conn: psycopg.Connection) -> int:
     total = 0
-    for mv, live in zip(names.MATERIALIZED_VIEWS, names.LIVE_VIEWS, strict=True):
+    for live, tiers in TIERS.items():
         row = conn.execute(
             DIFFERENCES.format(
-                mv=sql.Identifier(names.PRIVATE_SCHEMA, mv),
-                live=sql.Identifier(names.PRIVATE_SCHEMA, live),
+                tiers=sql.SQL(tiers), live=sql.Identifier(names.PRIVATE_SCHEMA, live)
             )
         ).fetchone()
         total += int(row[0]) if row else 0
@@ -584,6 +703,26 @@ def baseline_commits(
     return writers
 
 
+@dataclass
+class Backdater:
+    """Registers one backdated activity (one to three years ago) every ``every`` seconds, on a
+    connection of its own, and records when each COMMIT returned."""
+
+    url: str
+    every: float
+    commits: list[float] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            salt = 0
+            while not self.stop.wait(self.every):  # pacing the load, not synchronising
+                with conn.transaction():
+                    conn.execute(BACKDATED, [salt * 7919])
+                self.commits.append(time.time())
+                salt += 1
+
+
 def staleness(
     url: str,
     conn: psycopg.Connection,
@@ -592,55 +731,53 @@ def staleness(
     interval: float,
     rate: float | None,
     view_sessions: bool = False,
+    backdated_every: float | None = None,
 ) -> dict[str, object]:
     """Inserts by 4 writers (paced at ``rate`` each, or flat out); the refresher runs (the
-    trailing edge) in both modes."""
+    trailing edge) in both modes. With ``backdated_every``, a fifth writer registers backdated
+    activities meanwhile, which only a refresh of the history tier shows."""
     use(conn, "ours")
     set_log(conn, debounce_interval=dt.timedelta(seconds=interval), async_refresh=async_mode)
     make_due(conn)
-    conn.execute(FORCE_REFRESH)
+    conn.execute(REFRESH_RECENT)
     watcher = RefreshWatcher(url)
     refresher = Refresher(url, view_sessions=view_sessions)
-    threads = [threading.Thread(target=watcher.run), threading.Thread(target=refresher.run)]
+    backdater = Backdater(url, backdated_every or 0.0)
+    targets = [watcher.run, refresher.run, *([backdater.run] if backdated_every else [])]
+    threads = [threading.Thread(target=target) for target in targets]
     for t in threads:
         t.start()
     writers = Writers(url, 4, seconds, rate)
     writers.run()
-    # Let the trailing edge finish (the interval plus a refresh, bounded): until a refresh
-    # started after the last commit, or no change waits (the last commit refreshed itself).
-    deadline = time.monotonic() + interval + 60
+    backdater.stop.set()
+    # Let the trailing edge finish (the interval plus a refresh, bounded): until no change
+    # waits and a refresh has ended after the last commit.
+    deadline = time.monotonic() + interval + 120
     last_commit = max(c.end for c in writers.commits)
-    while time.monotonic() < deadline and not any(s >= last_commit for s, _ in watcher.refreshes):
+    while time.monotonic() < deadline:
         row = conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(PENDING)).fetchone()
-        if row == (False,) and watcher.refreshes and watcher.refreshes[-1][1] >= last_commit:
+        if row == (False,) and watcher.refreshes and watcher.refreshes[-1].visible >= last_commit:
             break
         time.sleep(0.1)  # a benchmark waiting for its own measurement, not a test
     refresher.stop.set()
     watcher.stop.set()
     for t in threads:
         t.join()
-    never = differences(conn)
-    shown = []
-    for committed in (c.end for c in writers.commits):
-        ends = [end for start, end in watcher.refreshes if start >= committed]
-        if not ends:
-            # No refresh started after this COMMIT returned: in sync mode the commit refreshed
-            # itself (its change is visible when it returns). Counted as visible at the end
-            # of the first refresh that ended after it, at least 0 s; the check above says
-            # whether anything was left out.
-            ends = [max(end, committed) for _, end in watcher.refreshes if end >= committed]
-        if ends:
-            shown.append((committed, min(ends) - committed))
+    shown = watcher.shown([c.end for c in writers.commits])
     values = [s for _, s in shown]
+    backdated = [s for _, s in watcher.shown(backdater.commits, history=True)]
     return {
         "p50": percentile(values, 50),
         "p99": percentile(values, 99),
         "max": max(values),
-        "never": never,
+        "never": differences(conn),
         "points": shown,
         "commits": writers.commits,
         "first": writers.first,
         "refreshes": len(watcher.refreshes),
+        "history refreshes": sum(r.history for r in watcher.refreshes),
+        "backdated": backdated,
+        "backdated commits": len(backdater.commits),
     }
 
 
@@ -683,7 +820,7 @@ def client_freshness(
     use(conn, "ours")
     set_log(conn, debounce_interval=dt.timedelta(seconds=interval), async_refresh=False)
     make_due(conn)
-    conn.execute(FORCE_REFRESH)
+    conn.execute(REFRESH_RECENT)
     token = api.token(names.AUTHENTICATED_ROLE, uuid.UUID(CLIENT_COORDINATOR))
     refresher = Refresher(url)
     thread = threading.Thread(target=refresher.run)
@@ -759,18 +896,39 @@ def refresh_straightforward(conn: psycopg.Connection) -> float:
         return time.perf_counter() - started
 
 
-def dashboard(conn: psycopg.Connection, live: bool, repeat: int = 5) -> float:
+def dashboard(conn: psycopg.Connection, live: bool) -> float:
+    """The dashboard's two functions, over the materialized tiers or the live views."""
     set_log(conn, read_live_views=live)
-    runs = [
-        timed(
-            lambda: conn.execute(
-                "SELECT * FROM dashboard_activity_time_series('2025-06-01', '2025-12-31')"
-            ).fetchall()
-        )
-        for _ in range(repeat)
-    ]
-    set_log(conn, read_live_views=False)
-    return statistics.median(runs)
+    try:
+        return read_both(conn, DASHBOARD_READ, repeat=5)
+    finally:
+        set_log(conn, read_live_views=False)
+
+
+DASHBOARD_READ = (
+    "SELECT * FROM dashboard_peer_mentor_stats()",
+    "SELECT * FROM dashboard_activity_time_series(current_date - 200, current_date)",
+)
+
+
+def more_tps_rows(
+    url: str, conn: psycopg.Connection, args: argparse.Namespace, tps_row: Callable[..., None]
+) -> None:
+    """The TPS rows beyond psycopg's writers: through PostgREST's path, from pgbench, and the
+    floors of the mechanism."""
+    # The path a Supabase client's writes take: the same trigger against a dearer transaction.
+    for clients in (1, 8):
+        api = writers_tps(url, conn, clients, args.seconds, api=True)
+        tps_row(f"{clients} client(s), as PostgREST requests", api)
+    tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds))
+    # The floor: what the rows above would be if the function did nothing at all.
+    with trigger_body_emptied(conn):
+        emptied = "trigger, body emptied"
+        tps_row("1 client(s)", writers_tps(url, conn, 1, args.seconds), emptied)
+        tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds), emptied)
+    bare = "bare trigger"
+    tps_row("1 client(s)", writers_tps(url, conn, 1, args.seconds, trigger="bare"), bare)
+    tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds, trigger="bare"), bare)
 
 
 def measure(
@@ -786,7 +944,7 @@ def measure(
     current = conn.execute("SELECT count(*) FROM activities").fetchone()
     missing = size - int(current[0]) if current else size
     if missing > 0:
-        insert_rows(conn, missing, salt=size)
+        insert_rows(conn, missing, salt=size, span=HISTORY_SPAN)
     # As autovacuum leaves a table in steady use; an autovacuum of the fresh rows during the
     # first measurements would load one mode more than the other.
     conn.execute("VACUUM ANALYZE")
@@ -798,7 +956,8 @@ def measure(
         """Remove what a measurement inserted, so every figure of this size sees N rows."""
         use(conn, "none")
         conn.execute("DELETE FROM activities WHERE id > %s", [mark[0] if mark else 0])
-        conn.execute(FORCE_REFRESH)  # also clears the markers the measurement left
+        # Also clears the markers the measurement left: its changes are all recent.
+        conn.execute(REFRESH_RECENT)
         # Every table as autovacuum would leave it: the deleted rows, the cleared markers and
         # the refreshed views' old rows are not left for an autovacuum during the next figure.
         conn.execute("VACUUM ANALYZE")
@@ -814,21 +973,11 @@ def measure(
             )
         )
 
+    lean = size > args.lean_above
     for clients in (1, 8):
         tps_row(f"{clients} client(s)", writers_tps(url, conn, clients, args.seconds))
-    # The path a Supabase client's writes take: the same trigger against a dearer transaction.
-    for clients in (1, 8):
-        api = writers_tps(url, conn, clients, args.seconds, api=True)
-        tps_row(f"{clients} client(s), as PostgREST requests", api)
-    tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds))
-    # The floor: what the rows above would be if the function did nothing at all.
-    with trigger_body_emptied(conn):
-        emptied = "trigger, body emptied"
-        tps_row("1 client(s)", writers_tps(url, conn, 1, args.seconds), emptied)
-        tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds), emptied)
-    bare = "bare trigger"
-    tps_row("1 client(s)", writers_tps(url, conn, 1, args.seconds, trigger="bare"), bare)
-    tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds, trigger="bare"), bare)
+    if not lean:
+        more_tps_rows(url, conn, args, tps_row)
 
     bulk: dict[str, list[float]] = {"none": [], "ours": [], "per-row": []}
     modes = list(bulk)
@@ -859,9 +1008,28 @@ def measure(
         )
 
     back_to_size()
+    if not lean:
+        markers_row(url, conn, args, label, table)
+        back_to_size()
+    refresh_rows(url, conn, lean, label, table)
+    back_to_size()
+    dashboard_rows(conn, label, table)
+    staleness_rows(url, conn, args, lean, label, table, plots, back_to_size)
+    backdated_rows(url, conn, args, label, table, back_to_size)
+    back_to_size()
+    if client is not None and not lean:
+        client_rows(url, conn, client, label, table, back_to_size)
+
+
+def markers_row(
+    url: str,
+    conn: psycopg.Connection,
+    args: argparse.Namespace,
+    label: str,
+    table: list[tuple[str, float, str]],
+) -> None:
     with markers_kept(url, conn, HELD_MARKERS):
         kept = alternate(conn, 4, lambda: commit_p50(url, args.seconds))
-    back_to_size()
     ms = kept.medians["ours"] * 1000, kept.medians["none"] * 1000
     table.append(
         (
@@ -871,85 +1039,143 @@ def measure(
         )
     )
 
+
+def after_change(conn: psycopg.Connection, backdated: bool, salt: int) -> float:
+    """One activity registered (recent, or backdated), then the refresh that shows it: the
+    recent tier as a COMMIT refreshes it, or both tiers as the trailing edge does after a
+    backdated change. The insert leaves no marker (triggers off): the refresh is forced."""
+    use(conn, "none")
+    if backdated:
+        conn.execute(BACKDATED, [salt])
+    else:
+        insert_rows(conn, 1, salt)
+    return timed(lambda: conn.execute(FORCE_REFRESH if backdated else REFRESH_RECENT))
+
+
+def refresh_whole(conn: psycopg.Connection) -> float:
+    """The design before the tiers: one materialized view per statistic holding all history
+    (the same queries), refreshed CONCURRENTLY with the refresh's work_mem."""
+
+    def run() -> None:
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL work_mem = {}").format(sql.Literal(WORK_MEM)))
+            for view in WHOLE_VIEWS:
+                conn.execute(
+                    sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
+                        sql.Identifier(view)
+                    )
+                )
+
+    return timed(run)
+
+
+def refresh_rows(url: str, conn: psycopg.Connection, lean: bool, label: str, table: Table) -> None:
     conn.execute("VACUUM ANALYZE activities")  # as autovacuum leaves it in steady use
-    conn.execute(STRAIGHTFORWARD)
-    conn.execute("ANALYZE")
-    refresh: dict[str, list[float]] = {
-        "concurrently": [],
-        "plain": [],
-        "ours": [],
-        "straightforward": [],
-        "sessions": [],
-    }
+    if not lean:
+        conn.execute(STRAIGHTFORWARD)
+        conn.execute("ANALYZE")
+    refresh: dict[str, list[float]] = {key: [] for key in REFRESH_MODES}
     refresher = Refresher(url, view_sessions=True)
     with refresher.connect() as main, refresher.view_connections() as helpers:
-        for _ in range(3):
+        for round_ in range(3):
+            refresh["recent"].append(after_change(conn, False, round_))
+            refresh["backdated"].append(after_change(conn, True, round_ * 7919))
+            refresh["whole"].append(refresh_whole(conn))
+            if lean:
+                continue
             refresh["concurrently"].append(refresh_both(conn, True))
             refresh["plain"].append(refresh_both(conn, False))
-            refresh["ours"].append(refresh_ours(conn))
-            refresh["sessions"].append(
-                timed(lambda: refresher.refresh_once(main, helpers, force=True))
-            )
             refresh["straightforward"].append(refresh_straightforward(conn))
-    conn.execute(
-        "DROP MATERIALIZED VIEW bench_mv_peer_mentor_stats, bench_mv_activity_time_series;"
-        " DROP VIEW bench_countable; DROP INDEX bench_straightforward_idx"
-    )
-    ref = {m: statistics.median(v) for m, v in refresh.items()}
-    table.append(
-        (
-            f"{label} refresh both views: CONCURRENTLY / plain",
-            ref["concurrently"] / ref["plain"],
-            f"{ref['concurrently'] * 1000:.0f} / {ref['plain'] * 1000:.0f} ms",
+            for mode, sessions in (("sessions", helpers), ("one session", [])):
+                # A recent change marked and left to the refresher (async mode), then refreshed.
+                use(conn, "ours")
+                set_log(conn, async_refresh=True)
+                with conn.transaction():
+                    insert_rows(conn, 1, round_ + 17)
+                make_due(conn)
+                refresh[mode].append(timed(lambda s=sessions: refresher.refresh_once(main, s)))
+                set_log(conn, async_refresh=False)
+    # The backdated rows were inserted with the triggers off: both tiers brought back in line.
+    use(conn, "none")
+    conn.execute(FORCE_REFRESH)
+    if not lean:
+        conn.execute(
+            "DROP MATERIALIZED VIEW bench_mv_peer_mentor_stats, bench_mv_activity_time_series;"
+            " DROP VIEW bench_countable; DROP INDEX bench_straightforward_idx"
         )
-    )
-    table.append(
+    ms = {m: statistics.median(v) * 1000 for m, v in refresh.items() if v}
+    rows = [
         (
-            f"{label} refresh both views: ours / straightforward",
-            ref["ours"] / ref["straightforward"],
-            f"{ref['ours'] * 1000:.0f} / {ref['straightforward'] * 1000:.0f} ms",
-        )
-    )
-    table.append(
+            "after a recent change: recent tier / one view each holding all history",
+            "recent",
+            "whole",
+        ),
         (
-            f"{label} refresh both views: refresher's view sessions / one session",
-            ref["sessions"] / ref["ours"],
-            f"{ref['sessions'] * 1000:.0f} / {ref['ours'] * 1000:.0f} ms",
+            "after a backdated change: both tiers / one view each holding all history",
+            "backdated",
+            "whole",
+        ),
+    ]
+    if not lean:
+        rows += [
+            ("(both tiers) CONCURRENTLY / plain", "concurrently", "plain"),
+            ("(both tiers) ours / straightforward", "backdated", "straightforward"),
+            ("(recent tier) refresher's view sessions / one session", "sessions", "one session"),
+        ]
+    for what, mine, other in rows:
+        table.append(
+            (
+                f"{label} refresh both views {what}",
+                ms[mine] / ms[other],
+                f"{ms[mine]:.0f} / {ms[other]:.0f} ms",
+            )
         )
+
+
+def read_both(conn: psycopg.Connection, queries: tuple[str, str], repeat: int = 7) -> float:
+    """Median time of reading the peer-mentor statistics and 200 days of the time series."""
+    return statistics.median(
+        timed(lambda: [conn.execute(q).fetchall() for q in queries]) for _ in range(repeat)
     )
 
+
+def dashboard_rows(conn: psycopg.Connection, label: str, table: Table) -> None:
+    tiers, whole = read_both(conn, TIERS_READ), read_both(conn, WHOLE_READ)
+    table.append(
+        (
+            f"{label} dashboard read (statistics, 200 days of series): tiers / one view each",
+            tiers / whole,
+            f"{tiers * 1000:.1f} / {whole * 1000:.1f} ms",
+        )
+    )
     mv, live = dashboard(conn, False), dashboard(conn, True)
     table.append(
         (
-            f"{label} dashboard query: materialized / plain-view fallback",
+            f"{label} dashboard functions: materialized tiers / plain-view fallback",
             mv / live,
             f"{mv * 1000:.1f} / {live * 1000:.1f} ms",
         )
     )
 
+
+def staleness_rows(
+    url: str,
+    conn: psycopg.Connection,
+    args: argparse.Namespace,
+    lean: bool,
+    label: str,
+    table: Table,
+    plots: dict[str, list[tuple[float, float]]],
+    reset: Callable[[], None],
+) -> None:
     loads = (("flat out", None), (f"{args.rate:g} tx/s each", args.rate))
     first: dict[str, list[Commit]] = {"quiet": [], "async": []}
     for load, rate in loads:
-        # Baselines for this load: no trigger, with the async refresher's refreshes (so
-        # trigger / none is the trigger's own cost), and with no refresh at all; and the
-        # floor of the mechanism under the same load, with no refresh.
         seconds = args.seconds * 3 if rate is None else args.steady_seconds
-        quiet = baseline_commits(url, conn, seconds, None, rate)
-        runs = {"quiet": quiet.commits}
-        first["quiet"].extend(quiet.first)
-        back_to_size()
-        runs["none"] = baseline_commits(
-            url, conn, seconds, args.interval, rate, view_sessions=args.view_sessions
-        ).commits
-        back_to_size()
-        runs["bare"] = baseline_commits(url, conn, seconds, None, rate, trigger="bare").commits
-        back_to_size()
-        with trigger_body_emptied(conn):
-            runs["emptied"] = baseline_commits(url, conn, seconds, None, rate, "ours").commits
-        back_to_size()
+        runs = {} if lean else baselines(url, conn, args, seconds, rate, first, reset)
         for mode, async_mode in (("sync", False), ("async", True)):
             r = staleness(url, conn, async_mode, seconds, args.interval, rate, args.view_sessions)
-            back_to_size()
+            reset()
             runs[mode] = r["commits"]  # type: ignore[assignment]
             if async_mode:
                 first["async"].extend(r["first"])  # type: ignore[arg-type]
@@ -962,21 +1188,10 @@ def measure(
                     f" {r['refreshes']} refreshes; {len(runs[mode])} commits",
                 )
             )
-        table.extend(latency_rows(f"{label} {{}}, {load}", runs))
-    if client is not None:
-        for interval, samples in CLIENT_SETTINGS:
-            run = client_freshness(url, conn, client, interval, samples)
-            back_to_size()
-            seen = run.visible
-            table.append(
-                (
-                    f"{label} client-observed freshness via PostgREST, debounce {interval:g} s"
-                    " (insert sent to counted: p50 / p99 / max s)",
-                    percentile(seen, 99),
-                    f"{percentile(seen, 50):.2f} / {percentile(seen, 99):.2f} / {max(seen):.2f};"
-                    f" {len(seen)} inserts, answered in p50 {percentile(run.answered, 50):.2f} s",
-                )
-            )
+        if not lean:
+            table.extend(latency_rows(f"{label} {{}}, {load}", runs))
+    if lean:
+        return
     ours, none = (statistics.median(c.commit for c in first[k]) for k in ("async", "quiet"))
     table.append(
         (
@@ -986,6 +1201,99 @@ def measure(
             f"{ours * 1000:.2f} / {none * 1000:.2f} ms",
         )
     )
+
+
+def baselines(
+    url: str,
+    conn: psycopg.Connection,
+    args: argparse.Namespace,
+    seconds: float,
+    rate: float | None,
+    first: dict[str, list[Commit]],
+    reset: Callable[[], None],
+) -> dict[str, list[Commit]]:
+    """Baselines for one load: no trigger, with the async refresher's refreshes (so trigger /
+    none is the trigger's own cost), and with no refresh at all; and the floor of the mechanism
+    under the same load, with no refresh."""
+    quiet = baseline_commits(url, conn, seconds, None, rate)
+    runs = {"quiet": quiet.commits}
+    first["quiet"].extend(quiet.first)
+    reset()
+    runs["none"] = baseline_commits(
+        url, conn, seconds, args.interval, rate, view_sessions=args.view_sessions
+    ).commits
+    reset()
+    runs["bare"] = baseline_commits(url, conn, seconds, None, rate, trigger="bare").commits
+    reset()
+    with trigger_body_emptied(conn):
+        runs["emptied"] = baseline_commits(url, conn, seconds, None, rate, "ours").commits
+    reset()
+    return runs
+
+
+def backdated_rows(
+    url: str,
+    conn: psycopg.Connection,
+    args: argparse.Namespace,
+    label: str,
+    table: Table,
+    reset: Callable[[], None],
+) -> None:
+    """The steady load, sync mode, while a fifth writer registers a backdated activity every
+    ``--backdated-every`` seconds: how long those take to show (a refresh of history, by the
+    trailing edge), and what the history refreshes cost the recent changes meanwhile."""
+    r = staleness(
+        url,
+        conn,
+        False,
+        args.steady_seconds,
+        args.interval,
+        args.rate,
+        args.view_sessions,
+        backdated_every=args.backdated_every,
+    )
+    reset()
+    load = f"4 writers {args.rate:g} tx/s each + 1 backdated every {args.backdated_every:g} s"
+    backdated: list[float] = r["backdated"]  # type: ignore[assignment]
+    table.append(
+        (
+            f"{label} staleness sync of recent changes, {load} (p50 / p99 / max s; never shown)",
+            float(r["p99"]),  # type: ignore[arg-type]
+            f"{r['p50']:.2f} / {r['p99']:.2f} / {r['max']:.2f}; {r['never']};"
+            f" {r['refreshes']} refreshes, {r['history refreshes']} with history",
+        )
+    )
+    table.append(
+        (
+            f"{label} staleness of the backdated changes, {load} (p50 / p99 / max s)",
+            percentile(backdated, 99),
+            f"{percentile(backdated, 50):.2f} / {percentile(backdated, 99):.2f} /"
+            f" {max(backdated):.2f}; {len(backdated)} of {r['backdated commits']} shown",
+        )
+    )
+
+
+def client_rows(
+    url: str,
+    conn: psycopg.Connection,
+    client: Api,
+    label: str,
+    table: Table,
+    reset: Callable[[], None],
+) -> None:
+    for interval, samples in CLIENT_SETTINGS:
+        run = client_freshness(url, conn, client, interval, samples)
+        reset()
+        seen = run.visible
+        table.append(
+            (
+                f"{label} client-observed freshness via PostgREST, debounce {interval:g} s"
+                " (insert sent to counted: p50 / p99 / max s)",
+                percentile(seen, 99),
+                f"{percentile(seen, 50):.2f} / {percentile(seen, 99):.2f} / {max(seen):.2f};"
+                f" {len(seen)} inserts, answered in p50 {percentile(run.answered, 50):.2f} s",
+            )
+        )
 
 
 #: Statistics of the latency rows, by name.
@@ -1122,6 +1430,19 @@ def main() -> None:
         action="store_true",
         help="the refresher of the staleness and latency runs refreshes each view on a"
         " connection of its own (refresher --view-sessions)",
+    )
+    parser.add_argument(
+        "--lean-above",
+        type=int,
+        default=1_000_000,
+        help="sizes above this run only the freshness rows (insert TPS and 10,000-row insert,"
+        " refreshes, dashboard reads, staleness): a 10,000,000 run then takes about an hour",
+    )
+    parser.add_argument(
+        "--backdated-every",
+        type=float,
+        default=5.0,
+        help="seconds between the backdated registrations of the backdated-staleness run",
     )
     parser.add_argument(
         "--no-client",
