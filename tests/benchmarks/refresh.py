@@ -3,10 +3,11 @@
 On one embedded throwaway server, for each size N of ``activities`` (10k and 100k; ``--large``
 adds 1M; ``--sizes`` chooses), in a database migrated by, owned by and written to as
 ``project_owner``, a role shaped like a Supabase project's ``postgres`` (not a superuser); the
-superuser only sets up and resets. The N activities spread over the five years before now; the
-writers' inserts land in the last week (the present), so the history boundary (the start of
-last month) leaves the recent tier about one to two months of them. Sizes above ``--lean-above``
-(1M) run only the rows marked (lean): a 10M run then takes about an hour.
+superuser only sets up and resets. The N activities spread over the five years before now,
+inserted in time order as a table fills (the recent ones on its last pages); the writers'
+inserts land in the last week (the present). The history boundary (the start of the month that
+14 days before now falls in) leaves the recent tier two to six weeks of them. Sizes above
+``--lean-above`` (1M) run only the rows marked (lean): a 10M run then takes half an hour.
 
 * (lean) both views refreshed after one recent change, as a COMMIT refreshes them (the recent
   tier), and after one backdated change, as the trailing edge does (both tiers, the history
@@ -219,6 +220,17 @@ SELECT m, (m - 1) / %(per_chapter)s + 1, 1 + g %% %(types)s,
 FROM generate_series(1, %(rows)s) AS g,
      LATERAL (SELECT 1 + (g * 31 + %(salt)s) %% %(mentors)s AS m) AS pick
 """
+#: The history: activities over the ``span`` minutes before now, inserted in time order as a
+#: table fills, so that the recent ones are on the table's last pages.
+HISTORY_INSERT = """
+INSERT INTO activities (peer_mentor_id, chapter_id, activity_type_id, occurred_at,
+                        duration_minutes)
+SELECT m, (m - 1) / %(per_chapter)s + 1, 1 + g %% %(types)s,
+       date_trunc('minute', now()) - %(span)s * interval '1 minute'
+           + (g::bigint * %(span)s / %(rows)s) * interval '1 minute', 30
+FROM generate_series(1, %(rows)s) AS g,
+     LATERAL (SELECT 1 + (g * 31 + %(salt)s) %% %(mentors)s AS m) AS pick
+"""
 #: Minutes of the generated history (five years) and of the present the writers insert into.
 HISTORY_SPAN = 5 * 525_600
 RECENT_SPAN = 7 * 1_440
@@ -248,7 +260,7 @@ def insert_rows(
     conn: psycopg.Connection, rows: int, salt: int = 0, span: int = RECENT_SPAN
 ) -> None:
     conn.execute(
-        INSERT,
+        HISTORY_INSERT if span == HISTORY_SPAN else INSERT,
         {
             "span": span,
             "rows": rows,
@@ -1075,6 +1087,8 @@ def refresh_rows(url: str, conn: psycopg.Connection, lean: bool, label: str, tab
         conn.execute(STRAIGHTFORWARD)
         conn.execute("ANALYZE")
     refresh: dict[str, list[float]] = {key: [] for key in REFRESH_MODES}
+    row = conn.execute("SELECT max(id) FROM activities").fetchone()
+    last = row[0] if row else 0
     refresher = Refresher(url, view_sessions=True)
     with refresher.connect() as main, refresher.view_connections() as helpers:
         for round_ in range(3):
@@ -1095,8 +1109,10 @@ def refresh_rows(url: str, conn: psycopg.Connection, lean: bool, label: str, tab
                 make_due(conn)
                 refresh[mode].append(timed(lambda s=sessions: refresher.refresh_once(main, s)))
                 set_log(conn, async_refresh=False)
-    # The backdated rows were inserted with the triggers off: both tiers brought back in line.
+    # The rows inserted here, some of them backdated, went in with the triggers off: removed,
+    # and both tiers brought back in line.
     use(conn, "none")
+    conn.execute("DELETE FROM activities WHERE id > %s", [last])
     conn.execute(FORCE_REFRESH)
     if not lean:
         conn.execute(
