@@ -1452,7 +1452,7 @@ def main() -> None:
         type=int,
         default=1_000_000,
         help="sizes above this run only the freshness rows (insert TPS and 10,000-row insert,"
-        " refreshes, dashboard reads, staleness): a 10,000,000 run then takes about an hour",
+        " refreshes, dashboard reads, staleness): a 10,000,000 run then takes half an hour",
     )
     parser.add_argument(
         "--backdated-every",
