@@ -172,10 +172,15 @@ WORK_MEM = names.DEFAULT_REFRESH_WORK_MEM
 #: and 200 days of the time series, from the tiers (as the readers combine them) and from the
 #: whole views.
 LAST_200_DAYS = "WHERE day BETWEEN current_date - 200 AND current_date ORDER BY 1, 2, 3"
+#: Each statistic's tiers combined as the dashboard's readers combine them, by its live twin.
+TIERS = {
+    names.LIVE_PEER_MENTOR_STATS: render("peer_mentor_stats_tiers.sql"),
+    names.LIVE_ACTIVITY_TIME_SERIES: render("activity_time_series_tiers.sql"),
+}
 TIERS_READ = (
-    f"SELECT * FROM ({render('peer_mentor_stats_tiers.sql')}) AS s"
+    f"SELECT * FROM ({TIERS[names.LIVE_PEER_MENTOR_STATS]}) AS s"
     " ORDER BY chapter_id, peer_mentor_id",
-    f"SELECT * FROM ({render('activity_time_series_tiers.sql')}) AS t {LAST_200_DAYS}",
+    f"SELECT * FROM ({TIERS[names.LIVE_ACTIVITY_TIME_SERIES]}) AS t {LAST_200_DAYS}",
 )
 WHOLE_READ = (
     f"SELECT * FROM {WHOLE_VIEWS[0]} ORDER BY chapter_id, peer_mentor_id",
@@ -646,10 +651,6 @@ DIFFERENCES = sql.SQL(
     "SELECT (SELECT count(*) FROM ((({tiers}) EXCEPT ALL TABLE {live})"
     " UNION ALL (TABLE {live} EXCEPT ALL ({tiers}))) d)"
 )
-TIERS = {
-    names.LIVE_PEER_MENTOR_STATS: render("peer_mentor_stats_tiers.sql"),
-    names.LIVE_ACTIVITY_TIME_SERIES: render("activity_time_series_tiers.sql"),
-}
 
 
 def differences(conn: psycopg.Connection) -> int:
