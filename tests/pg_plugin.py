@@ -169,7 +169,7 @@ def cluster(request: pytest.FixtureRequest) -> Cluster:
 
 def keep_test_data_recent(url: str) -> None:
     """The tests' activities have fixed dates (March 2026), which the history boundary would
-    pass a month later: in the ``head`` template the boundary stands in 2000 and is never due
+    pass weeks later: in the ``head`` template the boundary stands in 2000 and is never due
     (the recent tier keeps a century), so those tests see the recent tier's behaviour on any
     date. The views are empty there, so placing the boundary by hand agrees with them.
     tests/test_history_tier.py moves the boundary itself."""

@@ -2,7 +2,7 @@
 boundary moves, off every COMMIT path; recent refreshed at COMMIT. Whatever tier a change lands
 in, once the trailing edge has run the dashboard and the export return what the live views do.
 
-Time is data here: the boundary is made due to move to a chosen month by setting
+Time is data here: the boundary is made due to move to a chosen Monday by setting
 recent_minimum, and the trailing edge (refresh_pending) is called, as the refresher or pg_cron
 would call it.
 """
@@ -37,7 +37,9 @@ from tests.support.data import (
 pytestmark = pytest.mark.both_owners
 
 ZONE = sql.Literal(names.REPORTING_TIME_ZONE)
-MARCH = dt.date(2026, 3, 1)
+#: Mondays, where the boundary stands after a move (the start of an Europe/Oslo week).
+MARCH = dt.date(2026, 3, 2)
+MAY = dt.date(2026, 5, 4)
 RECENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=OSLO)
 OLD = dt.datetime(2025, 6, 10, 10, 0, tzinfo=OSLO)
 STATS = "SELECT * FROM dashboard_peer_mentor_stats()"
@@ -53,16 +55,17 @@ def boundary(conn: psycopg.Connection) -> dt.date:
     return row[0]  # type: ignore[no-any-return]
 
 
-def make_boundary_due(conn: psycopg.Connection, month: dt.date) -> None:
-    """recent_minimum such that the boundary is due to move to the start of ``month`` (now less
-    recent_minimum falls on the month's 16th)."""
+def make_boundary_due(conn: psycopg.Connection, monday: dt.date) -> None:
+    """recent_minimum such that the boundary is due to move to ``monday`` (now less
+    recent_minimum falls on that week's Thursday)."""
+    assert monday.isoweekday() == 1, monday
     with conn.transaction():
         conn.execute(
             sql.SQL(
                 "UPDATE {} SET recent_minimum"
-                " = (clock_timestamp() AT TIME ZONE {}) - (%s::date + 15)::timestamp"
+                " = (clock_timestamp() AT TIME ZONE {}) - (%s::date + 3)::timestamp"
             ).format(LOG, ZONE),
-            [month],
+            [monday],
         )
 
 
@@ -76,10 +79,10 @@ def trailing_edge(conn: psycopg.Connection) -> list[str]:
     return outcomes
 
 
-def move_boundary(conn: psycopg.Connection, month: dt.date) -> None:
-    make_boundary_due(conn, month)
+def move_boundary(conn: psycopg.Connection, monday: dt.date) -> None:
+    make_boundary_due(conn, monday)
     assert trailing_edge(conn)[0] == "refreshed"
-    assert boundary(conn) == month
+    assert boundary(conn) == monday
 
 
 def split_at_march(conn: psycopg.Connection) -> Seed:
@@ -206,7 +209,7 @@ def test_a_load_that_skips_the_triggers_is_shown_by_the_manual_refresh(db):
 def test_the_boundary_moves_at_the_trailing_edge_and_never_at_a_commit(db):
     with db.connect() as conn:
         data = split_at_march(conn)
-        make_boundary_due(conn, dt.date(2026, 5, 1))
+        make_boundary_due(conn, MAY)
         make_due(conn)
         with conn.transaction():
             insert_activities(conn, data, 1, occurred_at=dt.datetime(2026, 6, 1, 9, tzinfo=OSLO))
@@ -214,7 +217,7 @@ def test_the_boundary_moves_at_the_trailing_edge_and_never_at_a_commit(db):
         assert boundary(conn) == MARCH  # the COMMIT refreshed the recent tier only
         assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 5
         assert trailing_edge(conn) == ["refreshed", "clean"]
-        assert boundary(conn) == dt.date(2026, 5, 1)
+        assert boundary(conn) == MAY
         assert refresh_log(conn)["history_refreshed_at"] > log["history_refreshed_at"]
         # March's activities moved from the recent tier to history, counted once.
         assert view_total(conn, (names.MV_PEER_MENTOR_STATS_HISTORY,)) == 4
@@ -226,10 +229,10 @@ def test_a_server_that_missed_several_moves_catches_up_in_one_refresh(db):
     with db.connect() as conn:
         split_at_march(conn)
         count = refresh_log(conn)["refresh_count"]
-        make_boundary_due(conn, dt.date(2026, 9, 1))
+        make_boundary_due(conn, dt.date(2026, 9, 7))
         assert trailing_edge(conn) == ["refreshed", "clean"]
         assert refresh_log(conn)["refresh_count"] == count + 1
-        assert boundary(conn) == dt.date(2026, 9, 1)
+        assert boundary(conn) == dt.date(2026, 9, 7)
         assert_dashboard_is_live(conn)
 
 
@@ -241,7 +244,7 @@ def test_a_writer_that_began_before_the_boundary_moved_loses_nothing(db):
         set_log(conn, debounce_interval="0 seconds")
         with writer.transaction():
             insert_activities(writer, data, 1, occurred_at=dt.datetime(2026, 4, 10, tzinfo=OSLO))
-            move_boundary(conn, dt.date(2026, 5, 1))
+            move_boundary(conn, MAY)
         # Its COMMIT found only a change before the (new) boundary waiting: left to the edge.
         assert pending(conn) == 1
         assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 4
@@ -262,7 +265,7 @@ def test_a_failed_move_keeps_the_boundary_and_what_the_dashboard_shows(db):
                     )
                 )
             )
-        make_boundary_due(conn, dt.date(2026, 5, 1))
+        make_boundary_due(conn, MAY)
         make_due(conn)
         assert refresh_pending(conn) == "failed"
         assert refresh_log(conn)["last_error"].startswith("55000: ")
@@ -289,7 +292,7 @@ def test_the_boundary_moves_only_with_every_view_refreshed(db):
 def test_the_alignment_validator_agrees_with_the_boundary_inside_the_reference_data(db):
     with db.connect() as conn:
         reference.load(conn)
-        move_boundary(conn, dt.date(2026, 2, 1))
+        move_boundary(conn, dt.date(2026, 2, 2))
         assert view_total(conn, (names.MV_PEER_MENTOR_STATS_HISTORY,)) > 0
         assert view_total(conn, (names.MV_PEER_MENTOR_STATS_RECENT,)) > 0
         assert alignment.compare(conn, refresh=False) == []
@@ -350,21 +353,21 @@ def test_random_changes_around_a_moving_boundary_read_as_the_live_views(db, run)
         conn.execute("SELECT setseed(%s)", [run / 10])
         data = seed(conn)
         set_log(conn, debounce_interval="0 seconds")  # every COMMIT refreshes the recent tier
-        month = dt.date(2025, 1, 1)
-        move_boundary(conn, month)
+        monday = dt.date(2024, 12, 30)
+        move_boundary(conn, monday)
         for _ in range(40):
             with conn.transaction():
                 for _ in range(rng.randint(1, 2)):
                     _random_change(conn, data, rng)
-            if rng.random() < 0.15 and month < dt.date(2026, 9, 1):
-                month = (month + dt.timedelta(days=31 * rng.randint(1, 3))).replace(day=1)
-                make_boundary_due(conn, month)
+            if rng.random() < 0.15 and monday < dt.date(2026, 9, 7):
+                monday += dt.timedelta(weeks=rng.randint(1, 13))
+                make_boundary_due(conn, monday)
             if rng.random() < 0.4:
                 trailing_edge(conn)
                 assert_dashboard_is_live(conn)
         trailing_edge(conn)
-        assert boundary(conn) == month
+        assert boundary(conn) == monday
         assert_dashboard_is_live(conn)
-        for first, last in ((dt.date(2024, 1, 1), dt.date(2026, 12, 31)), (month, month)):
+        for first, last in ((dt.date(2024, 1, 1), dt.date(2026, 12, 31)), (monday, monday)):
             assert_export_agrees(conn, first, last)
         assert pending(conn) == 0

@@ -162,9 +162,13 @@ DEFAULT_REFRESH_LOCK_TIMEOUT: Final = "2 seconds"
 #: million activities (PostgreSQL's default 4MB makes the time series' aggregate spill to disk).
 DEFAULT_REFRESH_WORK_MEM: Final = "64MB"
 #: The recent tier always holds at least this much of the past: the history boundary is the
-#: start of the Europe/Oslo month that this interval before now falls in. So registrations up to
-#: this far back never need a refresh of history, and the boundary moves once a month.
+#: start of the Europe/Oslo week (Monday) that this interval before now falls in. So
+#: registrations up to this far back never need a refresh of history, and the recent tier holds
+#: at most this plus a week: what a COMMIT refreshes stays small whatever the history holds.
 DEFAULT_RECENT_MINIMUM: Final = "14 days"
+#: The history boundary moves by this unit of date_trunc (an Europe/Oslo midnight, as the log's
+#: check requires): once a week, in the trailing edge's refresh of both tiers.
+HISTORY_BOUNDARY_UNIT: Final = "week"
 #: The boundary before its first move: an Europe/Oslo midnight before any activity, so
 #: everything is recent. (Finite: clients such as Python's datetime cannot read -infinity.)
 INITIAL_BOUNDARY: Final = "1900-01-01 00:00:00+01"
@@ -257,6 +261,7 @@ def sql_literals() -> dict[str, str]:
         "mv_peer_mentor_stats_recent_name": MV_PEER_MENTOR_STATS_RECENT,
         "mv_activity_time_series_recent_name": MV_ACTIVITY_TIME_SERIES_RECENT,
         "every_tier": EVERY_TIER,
+        "history_unit": HISTORY_BOUNDARY_UNIT,
         "changes_channel": CHANGES_CHANNEL,
         "refreshed_channel": REFRESHED_CHANNEL,
         "cron_job": CRON_JOB,
@@ -267,6 +272,15 @@ def sql_literals() -> dict[str, str]:
         "cron_history_keep": CRON_HISTORY_KEEP,
         "anon_role": ANON_ROLE,
         "authenticated_role": AUTHENTICATED_ROLE,
+    }
+
+
+def sql_text_arrays() -> dict[str, tuple[str, ...]]:
+    """Lists SQL files may use as ``ARRAY[...]`` of quoted literals."""
+    return {
+        "history_view_names": HISTORY_VIEWS,
+        "recent_view_names": RECENT_VIEWS,
+        "view_names": MATERIALIZED_VIEWS,
     }
 
 

@@ -2,7 +2,8 @@
 
 Placeholders (``{private}``, ``{activities}``, ``{reporting_time_zone}`` …) are filled from
 :mod:`activity_stats_schema.names` through :mod:`psycopg.sql`: names become quoted identifiers,
-values become quoted literals. Nothing is spliced into SQL with string formatting.
+values become quoted literals, lists ``ARRAY[…]`` of literals. Nothing is spliced into SQL with
+string formatting.
 """
 
 from functools import cache
@@ -28,6 +29,12 @@ def render_template(template: str, **values: sql.Composable) -> str:
     }
     params.update({key: sql.Literal(value) for key, value in names.sql_literals().items()})
     params.update({key: sql.Literal(value) for key, value in names.sql_numbers().items()})
+    params.update(
+        {
+            key: sql.SQL("ARRAY[{}]").format(sql.SQL(", ").join(map(sql.Literal, value)))
+            for key, value in names.sql_text_arrays().items()
+        }
+    )
     params.update(values)
     return sql.SQL(template).format(**params).as_string(None).strip()
 

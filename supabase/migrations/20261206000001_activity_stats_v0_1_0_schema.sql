@@ -367,18 +367,12 @@ DECLARE
     v_target  timestamptz;
     v_history boolean;
 BEGIN
-    -- (1) Debounce, judged by the real clock. now() is the writer's transaction start: a long
-    -- transaction would compare an old time, and a stamp taken from it would be in the past.
-    -- The interval counts from the start of the last refresh, so refreshes start at most once
-    -- per interval, and a change waits at most max(interval, refresh) + refresh, not
-    -- interval + 2 refreshes: the time a refresh takes is not added to the wait for the next.
-    -- After a failed attempt it counts from the failure's end (refresh_end).
-    -- The other cheap answer comes first: with p_if_pending and nothing to do, 'clean'.
-    -- The boundary is due to move when the start of the Europe/Oslo month that recent_minimum
-    -- before now falls in is later than it: it only moves forward, by whole months, so a month
-    -- becomes history once it ended at least recent_minimum ago.
+    -- (1) The cheap answers first, from a plain read of the log row. Where the boundary must
+    -- stand: the start of the Europe/Oslo week that recent_minimum before now falls in. It
+    -- only moves forward, by whole weeks, so a week becomes history once it ended at least
+    -- recent_minimum ago. With p_if_pending and nothing to do for the tiers asked for: 'clean'.
     SELECT * INTO v_log FROM "activity_stats"."stats_refresh_log";
-    v_target := pg_catalog.date_trunc('month',
+    v_target := pg_catalog.date_trunc('week',
                     (pg_catalog.clock_timestamp() AT TIME ZONE 'Europe/Oslo')
                     - v_log.recent_minimum) AT TIME ZONE 'Europe/Oslo';
     IF p_if_pending
@@ -388,6 +382,12 @@ BEGIN
         state := 'clean';
         RETURN;
     END IF;
+    -- Debounce, judged by the real clock. now() is the writer's transaction start: a long
+    -- transaction would compare an old time, and a stamp taken from it would be in the past.
+    -- The interval counts from the start of the last refresh, so refreshes start at most once
+    -- per interval, and a change waits at most max(interval, refresh) + refresh, not
+    -- interval + 2 refreshes: the time a refresh takes is not added to the wait for the next.
+    -- After a failed attempt it counts from the failure's end (refresh_end).
     IF NOT p_force
        AND v_log.last_attempt_at > pg_catalog.clock_timestamp() - v_log.debounce_interval THEN
         state := 'debounced';
@@ -426,8 +426,7 @@ BEGIN
              OR EXISTS (SELECT FROM "activity_stats"."stats_pending_changes" AS p
                          WHERE p.touched_from < v_log.history_boundary));
     IF v_history THEN
-        views := ARRAY['mv_peer_mentor_stats_history', 'mv_activity_time_series_history',
-                       'mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'];
+        views := ARRAY['mv_peer_mentor_stats_history', 'mv_activity_time_series_history'] || ARRAY['mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'];
     ELSE
         boundary := v_log.history_boundary;
         views := ARRAY['mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'];
@@ -458,14 +457,15 @@ CREATE OR REPLACE FUNCTION "activity_stats"."refresh_view"(p_view text) returns 
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
--- Refreshes one of the four materialized views (two tiers of each view) CONCURRENTLY, with the log row's settings, and
--- returns NULL, or the error as 'SQLSTATE: message': it never raises for a failed refresh (the
--- caller is usually a writer's COMMIT). Between refresh_begin and refresh_end, in the
--- transaction that holds the log row (refresh_stats) or in another session (the refresher, one
--- view per connection); it takes nothing of the log but its settings, so it does not wait for
+-- Refreshes one of the four materialized views (two tiers of each statistic) CONCURRENTLY,
+-- with the log row's settings, and returns NULL, or the error as 'SQLSTATE: message': it never
+-- raises for a failed refresh (the caller is usually a writer's COMMIT). Between refresh_begin
+-- and refresh_end, in the transaction that holds the log row (refresh_stats) or in another
+-- session (the refresher, one view per connection); it takes nothing of the log but its
+-- settings, so it does not wait for
 -- the row that transaction holds.
 --
--- A view is named by its name in the private schema, one of the two tiers of either view; any
+-- A view is named by its name in the private schema, one of the two tiers of either statistic; any
 -- other name is an error (raised: a caller's mistake, not a failed refresh).
 DECLARE
     v_log          "activity_stats"."stats_refresh_log"%ROWTYPE;
@@ -475,10 +475,7 @@ DECLARE
     v_message      text;
 BEGIN
     IF p_view IS NULL
-       OR NOT p_view = ANY (ARRAY['mv_peer_mentor_stats_history',
-                                 'mv_activity_time_series_history',
-                                 'mv_peer_mentor_stats_recent',
-                                 'mv_activity_time_series_recent']) THEN
+       OR NOT p_view = ANY (ARRAY['mv_peer_mentor_stats_history', 'mv_activity_time_series_history', 'mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent']) THEN
         RAISE EXCEPTION 'activity_stats: % is not one of the statistics views', p_view
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Name ' || 'mv_peer_mentor_stats_recent' || ', '
@@ -521,7 +518,7 @@ AS $function$
 -- boundary to p_boundary and refreshes p_views (as refresh_begin returned both), all or none.
 -- Returns NULL, or the first error as 'SQLSTATE: message'; like refresh_view it never raises
 -- for a failed refresh. All or none, in one subtransaction: a moved boundary is only right
--- together with both tiers refreshed to it (the history tier then holds the month that left
+-- together with both tiers refreshed to it (the history tier then holds the week that left
 -- the recent one), and readers see the new boundary's tiers at once, at COMMIT, or the old.
 -- Hence a boundary move is refused unless every view is in p_views.
 DECLARE
@@ -534,10 +531,7 @@ BEGIN
                   HINT = 'Call refresh_begin() first, in the same transaction.';
     END IF;
     IF p_boundary IS DISTINCT FROM (SELECT l.history_boundary FROM "activity_stats"."stats_refresh_log" AS l)
-       AND NOT p_views @> ARRAY['mv_peer_mentor_stats_history',
-                                'mv_activity_time_series_history',
-                                'mv_peer_mentor_stats_recent',
-                                'mv_activity_time_series_recent'] THEN
+       AND NOT p_views @> ARRAY['mv_peer_mentor_stats_history', 'mv_activity_time_series_history', 'mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'] THEN
         RAISE EXCEPTION 'activity_stats: the history boundary moves only with every view refreshed'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the views and the boundary refresh_begin returned.';

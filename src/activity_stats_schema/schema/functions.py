@@ -14,11 +14,9 @@ from activity_stats_schema.sqlfiles import load, render, render_template
 def declare(sql_file: str, tiers_file: str | None = None) -> PGFunction:
     """A function entity from a packaged ``CREATE FUNCTION`` statement; a dashboard reader's
     ``{..._tiers}`` placeholder is filled with the query that combines a statistic's tiers."""
-    if tiers_file is None:
-        return PGFunction.from_sql(render(sql_file))
-    tiers: dict[str, sql.Composable] = {
-        tiers_file.removesuffix(".sql"): sql.SQL(render(tiers_file))
-    }
+    tiers: dict[str, sql.Composable] = {}
+    if tiers_file is not None:
+        tiers[tiers_file.removesuffix(".sql")] = sql.SQL(render(tiers_file))
     return PGFunction.from_sql(render_template(load(sql_file), **tiers))
 
 

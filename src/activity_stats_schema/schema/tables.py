@@ -316,7 +316,7 @@ class StatsRefreshLog(Base):
         BigInteger, nullable=False, server_default=text("0")
     )
     #: Where the recent tier starts and the history tier ends: an Europe/Oslo midnight, the
-    #: start of a month. Only refresh_views moves it, forward, in the transaction that
+    #: start of a week (Monday). Only refresh_views moves it, forward, in the transaction that
     #: refreshes both tiers to it; never set it by hand (the tiers would disagree with it).
     history_boundary: Mapped[dt.datetime] = mapped_column(
         TIMESTAMPTZ,

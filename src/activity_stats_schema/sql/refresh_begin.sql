@@ -25,18 +25,12 @@ DECLARE
     v_target  timestamptz;
     v_history boolean;
 BEGIN
-    -- (1) Debounce, judged by the real clock. now() is the writer's transaction start: a long
-    -- transaction would compare an old time, and a stamp taken from it would be in the past.
-    -- The interval counts from the start of the last refresh, so refreshes start at most once
-    -- per interval, and a change waits at most max(interval, refresh) + refresh, not
-    -- interval + 2 refreshes: the time a refresh takes is not added to the wait for the next.
-    -- After a failed attempt it counts from the failure's end (refresh_end).
-    -- The other cheap answer comes first: with p_if_pending and nothing to do, 'clean'.
-    -- The boundary is due to move when the start of the Europe/Oslo month that recent_minimum
-    -- before now falls in is later than it: it only moves forward, by whole months, so a month
-    -- becomes history once it ended at least recent_minimum ago.
+    -- (1) The cheap answers first, from a plain read of the log row. Where the boundary must
+    -- stand: the start of the Europe/Oslo week that recent_minimum before now falls in. It
+    -- only moves forward, by whole weeks, so a week becomes history once it ended at least
+    -- recent_minimum ago. With p_if_pending and nothing to do for the tiers asked for: 'clean'.
     SELECT * INTO v_log FROM {private}.{refresh_log};
-    v_target := pg_catalog.date_trunc('month',
+    v_target := pg_catalog.date_trunc({history_unit},
                     (pg_catalog.clock_timestamp() AT TIME ZONE {reporting_time_zone})
                     - v_log.recent_minimum) AT TIME ZONE {reporting_time_zone};
     IF p_if_pending
@@ -46,6 +40,12 @@ BEGIN
         state := 'clean';
         RETURN;
     END IF;
+    -- Debounce, judged by the real clock. now() is the writer's transaction start: a long
+    -- transaction would compare an old time, and a stamp taken from it would be in the past.
+    -- The interval counts from the start of the last refresh, so refreshes start at most once
+    -- per interval, and a change waits at most max(interval, refresh) + refresh, not
+    -- interval + 2 refreshes: the time a refresh takes is not added to the wait for the next.
+    -- After a failed attempt it counts from the failure's end (refresh_end).
     IF NOT p_force
        AND v_log.last_attempt_at > pg_catalog.clock_timestamp() - v_log.debounce_interval THEN
         state := 'debounced';
@@ -84,11 +84,10 @@ BEGIN
              OR EXISTS (SELECT FROM {private}.{pending_changes} AS p
                          WHERE p.touched_from < v_log.history_boundary));
     IF v_history THEN
-        views := ARRAY[{mv_peer_mentor_stats_history_name}, {mv_activity_time_series_history_name},
-                       {mv_peer_mentor_stats_recent_name}, {mv_activity_time_series_recent_name}];
+        views := {history_view_names} || {recent_view_names};
     ELSE
         boundary := v_log.history_boundary;
-        views := ARRAY[{mv_peer_mentor_stats_recent_name}, {mv_activity_time_series_recent_name}];
+        views := {recent_view_names};
     END IF;
 
     -- (4) The changes committed before this point are in every refresh that starts after it

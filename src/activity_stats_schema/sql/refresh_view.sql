@@ -4,14 +4,15 @@ CREATE FUNCTION {private}.{refresh_view_function}(p_view text)
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
--- Refreshes one of the four materialized views (two tiers of each view) CONCURRENTLY, with the log row's settings, and
--- returns NULL, or the error as 'SQLSTATE: message': it never raises for a failed refresh (the
--- caller is usually a writer's COMMIT). Between refresh_begin and refresh_end, in the
--- transaction that holds the log row (refresh_stats) or in another session (the refresher, one
--- view per connection); it takes nothing of the log but its settings, so it does not wait for
+-- Refreshes one of the four materialized views (two tiers of each statistic) CONCURRENTLY,
+-- with the log row's settings, and returns NULL, or the error as 'SQLSTATE: message': it never
+-- raises for a failed refresh (the caller is usually a writer's COMMIT). Between refresh_begin
+-- and refresh_end, in the transaction that holds the log row (refresh_stats) or in another
+-- session (the refresher, one view per connection); it takes nothing of the log but its
+-- settings, so it does not wait for
 -- the row that transaction holds.
 --
--- A view is named by its name in the private schema, one of the two tiers of either view; any
+-- A view is named by its name in the private schema, one of the two tiers of either statistic; any
 -- other name is an error (raised: a caller's mistake, not a failed refresh).
 DECLARE
     v_log          {private}.{refresh_log}%ROWTYPE;
@@ -21,10 +22,7 @@ DECLARE
     v_message      text;
 BEGIN
     IF p_view IS NULL
-       OR NOT p_view = ANY (ARRAY[{mv_peer_mentor_stats_history_name},
-                                 {mv_activity_time_series_history_name},
-                                 {mv_peer_mentor_stats_recent_name},
-                                 {mv_activity_time_series_recent_name}]) THEN
+       OR NOT p_view = ANY ({view_names}) THEN
         RAISE EXCEPTION 'activity_stats: % is not one of the statistics views', p_view
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Name ' || {mv_peer_mentor_stats_recent_name} || ', '

@@ -8,7 +8,7 @@ AS $function$
 -- boundary to p_boundary and refreshes p_views (as refresh_begin returned both), all or none.
 -- Returns NULL, or the first error as 'SQLSTATE: message'; like refresh_view it never raises
 -- for a failed refresh. All or none, in one subtransaction: a moved boundary is only right
--- together with both tiers refreshed to it (the history tier then holds the month that left
+-- together with both tiers refreshed to it (the history tier then holds the week that left
 -- the recent one), and readers see the new boundary's tiers at once, at COMMIT, or the old.
 -- Hence a boundary move is refused unless every view is in p_views.
 DECLARE
@@ -21,10 +21,7 @@ BEGIN
                   HINT = 'Call refresh_begin() first, in the same transaction.';
     END IF;
     IF p_boundary IS DISTINCT FROM (SELECT l.history_boundary FROM {private}.{refresh_log} AS l)
-       AND NOT p_views @> ARRAY[{mv_peer_mentor_stats_history_name},
-                                {mv_activity_time_series_history_name},
-                                {mv_peer_mentor_stats_recent_name},
-                                {mv_activity_time_series_recent_name}] THEN
+       AND NOT p_views @> {view_names} THEN
         RAISE EXCEPTION 'activity_stats: the history boundary moves only with every view refreshed'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the views and the boundary refresh_begin returned.';
