@@ -5,8 +5,8 @@ adds 1M; ``--sizes`` chooses), in a database migrated by, owned by and written t
 ``project_owner``, a role shaped like a Supabase project's ``postgres`` (not a superuser); the
 superuser only sets up and resets. The N activities spread over the five years before now,
 inserted in time order as a table fills (the recent ones on its last pages); the writers'
-inserts land in the last week (the present). The history boundary (the start of the month that
-14 days before now falls in) leaves the recent tier two to six weeks of them. Sizes above
+inserts land in the last week (the present). The history boundary (the Monday of the week that
+14 days before now falls in) leaves the recent tier two to three weeks of them. Sizes above
 ``--lean-above`` (1M) run only the rows marked (lean): a 10M run then takes half an hour.
 
 * (lean) both views refreshed after one recent change, as a COMMIT refreshes them (the recent
@@ -26,6 +26,9 @@ inserts land in the last week (the present). The history boundary (the start of 
   (``SET LOCAL ROLE authenticated``, the JWT claims, ``INSERT … RETURNING`` under the row-level
   policies: the path a Supabase client's writes take); and from pgbench (a C client: the
   server's own cost per commit);
+* the same, 1 client (pgbench and psycopg), for the trigger before the tiers / none: no
+  statement-level marks, one marker per transaction written by the deferred trigger at COMMIT
+  (the design the marks replaced, which could not say how far back a change reaches);
 * the floor of the mechanism, 1 client (psycopg and pgbench), each / none: "trigger, body
   emptied" is the shipped trigger and function header (the once-per-transaction ``WHEN`` gate,
   SECURITY DEFINER, pinned search_path) with a body that only resets the gate, which no body
@@ -104,7 +107,7 @@ from activity_stats_schema import names
 from activity_stats_schema.operations.migrate import upgrade
 from activity_stats_schema.operations.refresher import Refresher
 from activity_stats_schema.schema.functions import FORCE_REFRESH
-from activity_stats_schema.sqlfiles import render
+from activity_stats_schema.sqlfiles import render, render_template
 from activity_stats_schema.testing import emulation
 from activity_stats_schema.testing.embedded import binaries, embedded_server
 from tests.support.api import INSTALL_HINT, Api, postgrest, postgrest_installed
@@ -122,8 +125,44 @@ MARKS = tuple(
     sql.Identifier(t)
     for t in (names.INSERT_MARK_TRIGGER, names.UPDATE_MARK_TRIGGER, names.DELETE_MARK_TRIGGER)
 )
+#: The design before the tiers, for "… / none" beside the shipped trigger's row: no
+#: statement-level marks; the deferred trigger, behind the same once-per-transaction gate, writes
+#: the transaction's one marker at COMMIT (the same probe and debounce check; it cannot say how
+#: far back the change reaches). Measured inside the window, where neither refreshes.
+BEFORE_TIERS = sql.Identifier("bench_marker_at_commit")
+BEFORE_TIERS_FUNCTION = "bench_marker_at_commit"
+BEFORE_TIERS_SQL = """CREATE FUNCTION {private}.{before_tiers}() RETURNS trigger
+ LANGUAGE plpgsql SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp' SET enable_seqscan TO 'off'
+AS $function$
+DECLARE
+    v_due   boolean;
+    v_first boolean;
+BEGIN
+    SELECT NOT (l.async_refresh OR l.read_live_views)
+               AND NOT l.last_attempt_at > pg_catalog.clock_timestamp() - l.debounce_interval,
+           NOT EXISTS (SELECT FROM {private}.{pending_changes} AS p
+                        WHERE p.id > l.pending_cleared_through)
+      INTO v_due, v_first
+      FROM {private}.{refresh_log} AS l;
+    IF v_first THEN
+        PERFORM pg_catalog.pg_notify({changes_channel}, '');
+    END IF;
+    INSERT INTO {private}.{pending_changes} (touched_from) VALUES ({every_tier});
+    IF v_due THEN
+        PERFORM {private}.{refresh_function}(false, false, false);
+    END IF;
+    PERFORM pg_catalog.set_config({queued_setting}, '', true);
+    RETURN NULL;
+END
+$function$"""
 #: The triggers each mode of ``use`` enables ("none" enables none).
-MODE_TRIGGERS = {"ours": (OURS, *MARKS), "per-row": (NAIVE,), "bare": (BARE,)}
+MODE_TRIGGERS = {
+    "ours": (OURS, *MARKS),
+    "per-row": (NAIVE,),
+    "bare": (BARE,),
+    "before the tiers": (BEFORE_TIERS,),
+}
 LOG = sql.Identifier(names.PRIVATE_SCHEMA, names.REFRESH_LOG)
 #: The recent tier now, whatever the debounce: what a COMMIT's refresh does. (FORCE_REFRESH
 #: refreshes both tiers, as after a backdated change.)
@@ -308,6 +347,16 @@ def setup(conn: psycopg.Connection) -> None:
         ).format(BARE_FUNCTION)
     )
     conn.execute(PER_ROW_TRIGGER.format(BARE, ACTIVITIES, BARE_FUNCTION))
+    # The trigger before the tiers: the shipped gate, calling the commit-time marker.
+    before = sql.Identifier(names.PRIVATE_SCHEMA, BEFORE_TIERS_FUNCTION)
+    function = render_template(BEFORE_TIERS_SQL, before_tiers=sql.Identifier(BEFORE_TIERS_FUNCTION))
+    conn.execute(function.encode())
+    shipped = render("activities_refresh_stats_trigger.sql")
+    conn.execute(
+        shipped.replace(names.REFRESH_TRIGGER, BEFORE_TIERS.as_string(conn), 1)
+        .replace(TRIGGER_FUNCTION.as_string(conn), before.as_string(conn))
+        .encode()
+    )
     conn.execute(WHOLE)
 
 
@@ -934,6 +983,10 @@ def more_tps_rows(
         api = writers_tps(url, conn, clients, args.seconds, api=True)
         tps_row(f"{clients} client(s), as PostgREST requests", api)
     tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds))
+    # What the statement-level marks cost against the design they replaced.
+    before, label = "before the tiers", "trigger before the tiers"
+    tps_row("pgbench 1 client", pgbench_tps(url, conn, args.seconds, trigger=before), label)
+    tps_row("1 client(s)", writers_tps(url, conn, 1, args.seconds, trigger=before), label)
     # The floor: what the rows above would be if the function did nothing at all.
     with trigger_body_emptied(conn):
         emptied = "trigger, body emptied"
