@@ -17,7 +17,11 @@ from psycopg import sql
 
 from activity_stats_schema import names
 from activity_stats_schema.operations import alignment
-from activity_stats_schema.schema.functions import CALL_REFRESH_BEGIN, CALL_REFRESH_VIEWS
+from activity_stats_schema.schema.functions import (
+    CALL_REFRESH_BEGIN,
+    CALL_REFRESH_END,
+    CALL_REFRESH_VIEWS,
+)
 from tests.support import reference
 from tests.support.data import (
     LOG,
@@ -42,6 +46,8 @@ MARCH = dt.date(2026, 3, 2)
 MAY = dt.date(2026, 5, 4)
 RECENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=OSLO)
 OLD = dt.datetime(2025, 6, 10, 10, 0, tzinfo=OSLO)
+#: Another day before the boundary (not a duplicate of OLD's activities).
+BACKDATED = OLD + dt.timedelta(days=1)
 STATS = "SELECT * FROM dashboard_peer_mentor_stats()"
 SERIES = "SELECT * FROM dashboard_activity_time_series()"
 
@@ -287,6 +293,103 @@ def test_the_boundary_moves_only_with_every_view_refreshed(db):
         with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="no refresh"):
             conn.execute(CALL_REFRESH_VIEWS, [list(names.MATERIALIZED_VIEWS), None])
         assert boundary(conn) == MARCH
+
+
+def begin_history(edge: psycopg.Connection) -> tuple[list[int], list[str], dt.datetime]:
+    """In ``edge``'s open transaction, the trailing edge's first step when a change reaches
+    before the boundary: a refresh of history alone (the history lock, not the log row)."""
+    row = edge.execute(CALL_REFRESH_BEGIN, [False, True, True]).fetchone()
+    assert row is not None
+    state, marked, views, at = row
+    assert (state, views) == ("started", list(names.HISTORY_VIEWS))
+    return marked, views, at
+
+
+def end_history(edge: psycopg.Connection, begun: tuple[list[int], list[str], dt.datetime]) -> None:
+    marked, views, at = begun
+    row = edge.execute(CALL_REFRESH_VIEWS, [views, at]).fetchone()
+    assert row == (None,)
+    assert edge.execute(CALL_REFRESH_END, [marked, None]).fetchone() == ("refreshed",)
+
+
+def test_a_refresh_of_history_does_not_hold_up_the_recent_tier(db):
+    """While the trailing edge refreshes history, a writer's COMMIT still refreshes the recent
+    tier: a backdated change never delays the recent ones."""
+    with db.connect() as conn, db.connect() as edge, db.connect() as writer:
+        data = split_at_march(conn)
+        set_log(conn, debounce_interval="0 seconds")
+        with conn.transaction():
+            insert_activities(conn, data, 1, occurred_at=BACKDATED)  # left to the trailing edge
+        with edge.transaction():
+            begun = begin_history(edge)
+            with writer.transaction():
+                insert_activities(writer, data, 1, chapter="C", occurred_at=RECENT)
+            assert view_total(conn, (names.MV_PEER_MENTOR_STATS_RECENT,)) == 3
+            end_history(edge, begun)
+        assert view_total(conn, (names.MV_PEER_MENTOR_STATS_HISTORY,)) == 3
+        assert pending(conn) == 1  # owed a refresh of the recent tier, which the edge does next
+        assert trailing_edge(conn) == ["refreshed", "clean"]
+        assert_dashboard_is_live(conn)
+
+
+def test_a_refresh_of_history_leaves_what_reaches_the_recent_tier_to_its_refresh(db):
+    """An update that moves an activity from history into the recent tier: a refresh of history
+    alone settles the history side and keeps the change marked for the recent tier."""
+    with db.connect() as conn, db.connect() as edge:
+        split_at_march(conn)
+        set_log(conn, debounce_interval="1 day")
+        with conn.transaction():
+            conn.execute(
+                "UPDATE activities SET occurred_at = %s"
+                " WHERE id = (SELECT min(id) FROM activities WHERE occurred_at = %s)",
+                [RECENT + dt.timedelta(hours=1), OLD],
+            )
+        with edge.transaction():
+            end_history(edge, begin_history(edge))
+        assert view_total(conn, (names.MV_PEER_MENTOR_STATS_HISTORY,)) == 1
+        assert view_total(conn, (names.MV_PEER_MENTOR_STATS_RECENT,)) == 2  # not yet refreshed
+        assert pending(conn) == 1
+        assert trailing_edge(conn) == ["refreshed", "clean"]
+        assert view_total(conn, (names.MV_PEER_MENTOR_STATS_RECENT,)) == 3
+        assert_dashboard_is_live(conn)
+
+
+def test_the_boundary_waits_for_a_refresh_of_history_in_progress(db):
+    """A move needs the history lock as well as the log row: while another session refreshes
+    history, the trailing edge neither waits nor moves, and moves once that refresh is done."""
+    with db.connect() as conn, db.connect() as edge:
+        data = split_at_march(conn)
+        with conn.transaction():
+            insert_activities(conn, data, 1, occurred_at=BACKDATED)
+        with edge.transaction():
+            begun = begin_history(edge)
+            make_boundary_due(conn, MAY)
+            make_due(conn)
+            assert refresh_pending(conn) == "clean"  # nothing recent waits; history is busy
+            assert boundary(conn) == MARCH
+            end_history(edge, begun)
+        assert trailing_edge(conn) == ["refreshed", "clean"]
+        assert boundary(conn) == MAY
+        assert_dashboard_is_live(conn)
+
+
+def test_a_failed_refresh_of_history_keeps_its_changes_marked(db):
+    with db.connect() as conn:
+        data = split_at_march(conn)
+        with conn.transaction():
+            insert_activities(conn, data, 1, occurred_at=BACKDATED)
+            conn.execute(
+                sql.SQL("DROP INDEX {}").format(
+                    sql.Identifier(
+                        names.PRIVATE_SCHEMA, f"{names.MV_PEER_MENTOR_STATS_HISTORY}_key"
+                    )
+                )
+            )
+        make_due(conn)
+        assert refresh_pending(conn) == "failed"
+        assert refresh_log(conn)["last_error"].startswith("55000: ")
+        assert pending(conn) == 1
+        assert view_total(conn, (names.MV_PEER_MENTOR_STATS_HISTORY,)) == 2
 
 
 def test_the_alignment_validator_agrees_with_the_boundary_inside_the_reference_data(db):

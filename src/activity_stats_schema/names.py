@@ -92,8 +92,9 @@ REFRESH_END_FUNCTION: Final = "refresh_end"
 #: Transaction-local setting: when this transaction's refresh_begin started the refresh (epoch
 #: seconds), for its refresh_end; empty when no refresh was begun.
 STARTED_SETTING: Final = "activity_stats.refresh_started"
-#: Transaction-local setting: 'on' while this transaction's refresh includes the history tier.
-HISTORY_SETTING: Final = "activity_stats.refresh_history"
+#: Transaction-local setting: the kind of this transaction's refresh ('recent', 'history' for
+#: the history tier alone, 'all' for both), for its refresh_end.
+TIERS_SETTING: Final = "activity_stats.refresh_tiers"
 #: NOTIFY channel: "changes are waiting" (sent by the first change after a refresh).
 CHANGES_CHANNEL: Final = "activity_stats_changes"
 #: The pg_cron job that runs refresh_pending() where pg_cron is installed (Supabase), and how
@@ -253,7 +254,7 @@ def sql_literals() -> dict[str, str]:
         "dedup_time_zone": DUPLICATE_MINUTE_TIME_ZONE,
         "queued_setting": QUEUED_SETTING,
         "started_setting": STARTED_SETTING,
-        "history_setting": HISTORY_SETTING,
+        "tiers_setting": TIERS_SETTING,
         "activities_name": ACTIVITIES,
         "private_name": PRIVATE_SCHEMA,
         "mv_peer_mentor_stats_history_name": MV_PEER_MENTOR_STATS_HISTORY,

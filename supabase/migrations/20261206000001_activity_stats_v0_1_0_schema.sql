@@ -348,24 +348,30 @@ CREATE OR REPLACE FUNCTION "activity_stats"."refresh_begin"(p_force boolean DEFA
 AS $function$
 -- The first of a refresh's three steps (refresh_begin, refresh_views or refresh_view per view,
 -- refresh_end), so that the views can be refreshed by several sessions at once while one
--- transaction holds the log row: refresh_stats runs the three in one backend; the refresher
--- process may run the recent tier's views on a connection each. The caller's transaction must
--- call refresh_end before it ends.
+-- transaction holds the refresh's lock: refresh_stats runs the three in one backend; the
+-- refresher process may run the recent tier's views on a connection each. The caller's
+-- transaction must call refresh_end before it ends.
 --
--- state is 'started' when this transaction now holds the log row. Then views lists the views
--- to refresh: the recent tier's, and first the history tier's when p_history and either
--- p_force, or a waiting change reaches before the boundary, or the boundary is due to move;
--- boundary is where the history boundary must stand (pass both to refresh_views); pending lists
--- the markers this refresh will clear if it succeeds (pass it to refresh_end): all of them
--- with history, else those that reach the recent tier only. Otherwise state says why not, and
--- nothing is held: 'clean' (p_if_pending and nothing waits for those tiers), 'debounced',
--- 'busy' (another session holds the row) or 'skipped_snapshot'. Nothing is written here: a
--- caller that never calls refresh_end (or rolls back) leaves the log and the markers as they
--- were.
+-- A refresh is of one of three kinds. 'recent' (without p_history, or nothing older waits):
+-- the recent tier, under the log row. 'all' (p_history, and p_force or the boundary due): both
+-- tiers, the boundary moved to where it is due, under the log row and the history lock.
+-- 'history' (p_history, and a waiting change reaches before the boundary): the history tier
+-- alone, under the history lock only, so that a long refresh of history never holds up the
+-- recent tier's refreshes (a writer's COMMIT, the refresher); its caller refreshes the recent
+-- tier next (refresh_stats does).
+--
+-- state is 'started' when this transaction now holds that lock. Then views lists the views to
+-- refresh and boundary where the history boundary must stand (pass both to refresh_views);
+-- pending lists the markers this refresh will settle if it succeeds (pass it to refresh_end):
+-- all of them ('all'), those reaching before the boundary ('history'), or those that do not
+-- ('recent'). Otherwise state says why not: 'clean' (p_if_pending and nothing waits for those
+-- tiers), 'debounced', 'busy' (another session holds the row) or 'skipped_snapshot'. Nothing
+-- is written here: a caller that never calls refresh_end (or rolls back) leaves the log and the
+-- markers as they were.
 DECLARE
     v_log     "activity_stats"."stats_refresh_log"%ROWTYPE;
     v_target  timestamptz;
-    v_history boolean;
+    v_tiers   text;
 BEGIN
     -- (1) The cheap answers first, from a plain read of the log row. Where the boundary must
     -- stand: the start of the Europe/Oslo week that recent_minimum before now falls in. It
@@ -404,50 +410,66 @@ BEGIN
         RETURN;
     END IF;
 
-    -- (2) One refresh at a time: whoever holds the row is refreshing; do not wait for it. The
-    -- boundary only moves in a transaction that holds this row, so from here on it is the one
-    -- the markers are judged by.
-    SELECT * INTO v_log FROM "activity_stats"."stats_refresh_log" FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND THEN
-        state := 'busy';
-        RETURN;
-    END IF;
-    -- The row may have been stamped between the first read and the lock.
-    IF NOT p_force
-       AND v_log.last_attempt_at > pg_catalog.clock_timestamp() - v_log.debounce_interval THEN
-        state := 'debounced';
-        RETURN;
+    -- (2) Which kind of refresh. 'all' and 'history' take the history lock (transaction-level,
+    -- keyed by the log table's oid; not waited for): one history refresh at a time, and the
+    -- boundary, which only an 'all' refresh moves, stands still while a 'history' one runs.
+    -- When another session holds it, the recent tier alone.
+    v_tiers := CASE
+        WHEN NOT p_history THEN 'recent'
+        WHEN p_force OR v_target > v_log.history_boundary THEN 'all'
+        WHEN EXISTS (SELECT FROM "activity_stats"."stats_pending_changes" AS p
+                      WHERE p.touched_from < v_log.history_boundary) THEN 'history'
+        ELSE 'recent'
+    END;
+    IF v_tiers <> 'recent' AND NOT pg_catalog.pg_try_advisory_xact_lock(
+           (SELECT l.tableoid::bigint FROM "activity_stats"."stats_refresh_log" AS l)) THEN
+        v_tiers := 'recent';
     END IF;
 
-    -- (3) Which tiers, and where the boundary will stand.
-    boundary := GREATEST(v_log.history_boundary, v_target);
-    v_history := p_history
-        AND (p_force OR boundary > v_log.history_boundary
-             OR EXISTS (SELECT FROM "activity_stats"."stats_pending_changes" AS p
-                         WHERE p.touched_from < v_log.history_boundary));
-    IF v_history THEN
-        views := ARRAY['mv_peer_mentor_stats_history', 'mv_activity_time_series_history'] || ARRAY['mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'];
+    -- (3) One refresh of the recent tier at a time: whoever holds the row is refreshing; do not
+    -- wait for it. The boundary only moves in a transaction that holds this row and the
+    -- history lock, so from here on it is the one the markers are judged by. A 'history'
+    -- refresh reads it again (a move may have committed before it took the lock).
+    IF v_tiers = 'history' THEN
+        SELECT * INTO v_log FROM "activity_stats"."stats_refresh_log";
     ELSE
-        boundary := v_log.history_boundary;
+        SELECT * INTO v_log FROM "activity_stats"."stats_refresh_log" FOR UPDATE SKIP LOCKED;
+        IF NOT FOUND THEN
+            state := 'busy';
+            RETURN;
+        END IF;
+        -- The row may have been stamped between the first read and the lock.
+        IF NOT p_force
+           AND v_log.last_attempt_at > pg_catalog.clock_timestamp() - v_log.debounce_interval THEN
+            state := 'debounced';
+            RETURN;
+        END IF;
+    END IF;
+
+    -- (4) The views, where the boundary will stand, and the markers. The changes committed
+    -- before this point are in every refresh that starts after it (READ COMMITTED: each REFRESH
+    -- takes a newer snapshot, in this session or another); only their markers are settled by
+    -- refresh_end. A change that commits later keeps its marker for the next refresh. The
+    -- start, and the kind, are kept for refresh_end, in this transaction only.
+    boundary := v_log.history_boundary;
+    IF v_tiers = 'all' THEN
+        boundary := GREATEST(v_log.history_boundary, v_target);
+        views := ARRAY['mv_peer_mentor_stats_history', 'mv_activity_time_series_history'] || ARRAY['mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'];
+    ELSIF v_tiers = 'history' THEN
+        views := ARRAY['mv_peer_mentor_stats_history', 'mv_activity_time_series_history'];
+    ELSE
         views := ARRAY['mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'];
     END IF;
-
-    -- (4) The changes committed before this point are in every refresh that starts after it
-    -- (READ COMMITTED: each REFRESH takes a newer snapshot, in this session or another); only
-    -- their markers are cleared by refresh_end, and of a recent-only refresh only those that
-    -- do not reach before the boundary (the others wait for the trailing edge's history
-    -- refresh). A change that commits later keeps its marker for the next refresh. The start,
-    -- and whether history is included, are kept for refresh_end, in this transaction only.
     pending := ARRAY(SELECT p.id FROM "activity_stats"."stats_pending_changes" AS p
-                      WHERE v_history OR p.touched_from >= v_log.history_boundary);
+                      WHERE v_tiers = 'all'
+                         OR (p.touched_from < v_log.history_boundary) = (v_tiers = 'history'));
     IF p_if_pending AND pg_catalog.cardinality(pending) = 0 AND boundary = v_log.history_boundary THEN
         state := 'clean';
         RETURN;
     END IF;
     PERFORM pg_catalog.set_config('activity_stats.refresh_started',
         pg_catalog.date_part('epoch', pg_catalog.clock_timestamp())::text, true);
-    PERFORM pg_catalog.set_config('activity_stats.refresh_history', CASE WHEN v_history THEN 'on' ELSE '' END,
-        true);
+    PERFORM pg_catalog.set_config('activity_stats.refresh_tiers', v_tiers, true);
     state := 'started';
 END
 $function$;
@@ -460,10 +482,9 @@ AS $function$
 -- Refreshes one of the four materialized views (two tiers of each statistic) CONCURRENTLY,
 -- with the log row's settings, and returns NULL, or the error as 'SQLSTATE: message': it never
 -- raises for a failed refresh (the caller is usually a writer's COMMIT). Between refresh_begin
--- and refresh_end, in the transaction that holds the log row (refresh_stats) or in another
--- session (the refresher, one view per connection); it takes nothing of the log but its
--- settings, so it does not wait for
--- the row that transaction holds.
+-- and refresh_end, in the transaction that holds the refresh's lock (refresh_stats) or in
+-- another session (the refresher, one view per connection); it takes nothing of the log but
+-- its settings, so it does not wait for the row that transaction holds.
 --
 -- A view is named by its name in the private schema, one of the two tiers of either statistic; any
 -- other name is an error (raised: a caller's mistake, not a failed refresh).
@@ -522,6 +543,7 @@ AS $function$
 -- the recent one), and readers see the new boundary's tiers at once, at COMMIT, or the old.
 -- Hence a boundary move is refused unless every view is in p_views.
 DECLARE
+    v_moves boolean;
     v_view  text;
     v_error text;
 BEGIN
@@ -530,16 +552,18 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call refresh_begin() first, in the same transaction.';
     END IF;
-    IF p_boundary IS DISTINCT FROM (SELECT l.history_boundary FROM "activity_stats"."stats_refresh_log" AS l)
-       AND NOT p_views @> ARRAY['mv_peer_mentor_stats_history', 'mv_activity_time_series_history', 'mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'] THEN
+    v_moves := p_boundary IS DISTINCT FROM
+        (SELECT l.history_boundary FROM "activity_stats"."stats_refresh_log" AS l);
+    IF v_moves AND NOT p_views @> ARRAY['mv_peer_mentor_stats_history', 'mv_activity_time_series_history', 'mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'] THEN
         RAISE EXCEPTION 'activity_stats: the history boundary moves only with every view refreshed'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the views and the boundary refresh_begin returned.';
     END IF;
     BEGIN
-        UPDATE "activity_stats"."stats_refresh_log"
-           SET history_boundary = p_boundary
-         WHERE singleton AND history_boundary IS DISTINCT FROM p_boundary;
+        -- Only a refresh that holds the log row moves the boundary (refresh_begin's 'all').
+        IF v_moves THEN
+            UPDATE "activity_stats"."stats_refresh_log" SET history_boundary = p_boundary WHERE singleton;
+        END IF;
         FOREACH v_view IN ARRAY p_views LOOP
             v_error := "activity_stats"."refresh_view"(v_view);
             IF v_error IS NOT NULL THEN
@@ -559,12 +583,14 @@ CREATE OR REPLACE FUNCTION "activity_stats"."refresh_end"(p_pending bigint[], p_
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 -- The last of a refresh's three steps, in the transaction that called refresh_begin (which
--- still holds the log row). p_pending is what refresh_begin returned; p_error is NULL when
--- every view was refreshed, else the first error refresh_view returned. Returns 'refreshed' or
--- 'failed', records it, and NOTIFYs it. It never raises for a failed refresh; it raises if this
--- transaction did not begin a refresh (nothing is then written).
+-- still holds the refresh's lock). p_pending is what refresh_begin returned; p_error is NULL
+-- when every view was refreshed, else the first error refresh_view returned. Returns
+-- 'refreshed' or 'failed', records it, and NOTIFYs it. It never raises for a failed refresh; it
+-- raises if this transaction did not begin a refresh (nothing is then written). A refresh of
+-- history alone, which does not hold the log row, writes it here: it waits for a refresh of
+-- the recent tier that holds it, never the other way round.
 DECLARE
-    v_history  boolean;
+    v_tiers    text;
     v_started  timestamptz;
     v_finished timestamptz;
 BEGIN
@@ -576,8 +602,8 @@ BEGIN
                   HINT = 'Call refresh_begin() first, in the same transaction.';
     END IF;
     PERFORM pg_catalog.set_config('activity_stats.refresh_started', '', true);
-    v_history := pg_catalog.current_setting('activity_stats.refresh_history', true) = 'on';
-    PERFORM pg_catalog.set_config('activity_stats.refresh_history', '', true);
+    v_tiers := pg_catalog.current_setting('activity_stats.refresh_tiers', true);
+    PERFORM pg_catalog.set_config('activity_stats.refresh_tiers', '', true);
     v_finished := pg_catalog.clock_timestamp();
 
     IF p_error IS NOT NULL THEN
@@ -599,7 +625,21 @@ BEGIN
         RETURN 'failed';
     END IF;
 
-    -- (4) Record the refresh. last_refreshed_at is when the refresh started: the views hold
+    -- (4) A refresh of history alone: the history tier now holds the changes it settles. What
+    -- of them lies at or after the boundary (an update that moved an activity across it, a
+    -- transaction that also wrote recent activities) still waits for a refresh of the recent
+    -- tier: their markers now reach from the boundary, as a recent change's do, and the recent
+    -- refresh that follows (refresh_stats, the refresher's next) clears them.
+    IF v_tiers = 'history' THEN
+        UPDATE "activity_stats"."stats_pending_changes"
+           SET touched_from = (SELECT l.history_boundary FROM "activity_stats"."stats_refresh_log" AS l)
+         WHERE id = ANY (p_pending);
+        UPDATE "activity_stats"."stats_refresh_log" SET history_refreshed_at = v_started WHERE singleton;
+        PERFORM pg_catalog.pg_notify('activity_stats_refreshed', 'refreshed');
+        RETURN 'refreshed';
+    END IF;
+
+    -- (5) Record the refresh. last_refreshed_at is when the refresh started: the views hold
     -- the data committed by then (of the history tier, when it was included: the markers of
     -- older changes that a recent-only refresh left wait for the trailing edge).
     DELETE FROM "activity_stats"."stats_pending_changes" WHERE id = ANY (p_pending);
@@ -610,7 +650,7 @@ BEGIN
            last_attempt_at = v_started,
            refresh_count = refresh_count + 1,
            last_duration = v_finished - v_started,
-           history_refreshed_at = CASE WHEN v_history THEN v_started
+           history_refreshed_at = CASE WHEN v_tiers = 'all' THEN v_started
                                        ELSE history_refreshed_at END
      WHERE singleton;
     PERFORM pg_catalog.pg_notify('activity_stats_refreshed', 'refreshed');
@@ -636,6 +676,10 @@ AS $function$
 -- recent tier (a writer's COMMIT). p_if_pending: 'clean' when nothing waits for those tiers
 -- (and, with p_history, the boundary is not due).
 --
+-- A refresh of history alone (refresh_begin's 'history') is followed by one of the recent tier,
+-- in this transaction: it holds the log row only for the recent tier's refresh, so COMMITs
+-- refresh the recent tier while history is refreshed. Either failing makes the result 'failed'.
+--
 -- SECURITY DEFINER so it runs as the views' owner whoever writes (a non-owner's REFRESH fails
 -- with 42501); search_path pinned and every name schema-qualified.
 DECLARE
@@ -643,14 +687,26 @@ DECLARE
     v_pending  bigint[];
     v_views    text[];
     v_boundary timestamptz;
+    v_outcome  text;
 BEGIN
     SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary
       FROM "activity_stats"."refresh_begin"(p_force, p_if_pending, p_history) AS b;
     IF v_state <> 'started' THEN
         RETURN v_state;
     END IF;
-    RETURN "activity_stats"."refresh_end"(v_pending,
+    v_outcome := "activity_stats"."refresh_end"(v_pending,
         "activity_stats"."refresh_views"(v_views, v_boundary));
+    IF v_views && ARRAY['mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'] THEN
+        RETURN v_outcome;
+    END IF;
+    SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary
+      FROM "activity_stats"."refresh_begin"(p_force, p_if_pending, false) AS b;
+    IF v_state <> 'started' THEN
+        RETURN v_outcome;
+    END IF;
+    RETURN CASE WHEN "activity_stats"."refresh_end"(v_pending,
+                         "activity_stats"."refresh_views"(v_views, v_boundary)) = 'failed'
+                THEN 'failed' ELSE v_outcome END;
 END
 $function$;
 
@@ -683,8 +739,9 @@ AS $function$
 -- The marker says how far back the change reaches: the earliest occurred_at among the rows the
 -- statement inserted, deleted, or updated (old and new values), or -infinity when every tier
 -- may have changed (TRUNCATE, a type switched). A refresh compares it with the history
--- boundary as it stands while the refresh holds the log row, never as the writer saw it: a
--- writer that started before the boundary moved cannot misfile its change. A statement that
+-- boundary as it stands while the refresh holds the log row or the history lock (a move needs
+-- both), never as the writer saw it: a writer that started before the boundary moved cannot
+-- misfile its change. A statement that
 -- changed no row leaves none.
 --
 -- Only the first change after a refresh NOTIFYs, so writers do not queue on the notification

@@ -641,10 +641,11 @@ def pgbench_tps(
 
 class Refresh(NamedTuple):
     """A successful refresh: its start from the log (changes committed before it are in it),
-    when its NOTIFY arrived (after its commit), and whether it included the history tier."""
+    when its NOTIFY arrived (after its commit), and which tiers it refreshed."""
 
     start: float
     visible: float
+    recent: bool
     history: bool
 
 
@@ -655,10 +656,18 @@ class RefreshWatcher:
     url: str
     refreshes: list[Refresh] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+    #: The log's last_refreshed_at and history_refreshed_at (epoch s) at the last NOTIFY.
+    seen: tuple[float, float] = (0.0, 0.0)
 
     def run(self) -> None:
+        stamps = sql.SQL(
+            "SELECT extract(epoch FROM last_refreshed_at)::float8,"
+            " extract(epoch FROM history_refreshed_at)::float8 FROM {}"
+        ).format(LOG)
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(names.REFRESHED_CHANNEL)))
+            row = conn.execute(stamps).fetchone()
+            self.seen = (row[0], row[1]) if row else self.seen
             while not self.stop.is_set():
                 # Read the log only after the generator has let go of the connection.
                 notes = list(conn.notifies(timeout=0.5, stop_after=1))
@@ -666,19 +675,23 @@ class RefreshWatcher:
                 if not notes or notes[0].payload != "refreshed":
                     continue
                 # The next refresh cannot have committed yet: each takes tens of ms at least.
-                row = conn.execute(
-                    sql.SQL(
-                        "SELECT extract(epoch FROM last_refreshed_at),"
-                        " history_refreshed_at = last_refreshed_at FROM {}"
-                    ).format(LOG)
-                ).fetchone()
-                if row and (not self.refreshes or self.refreshes[-1].start != float(row[0])):
-                    self.refreshes.append(Refresh(float(row[0]), visible, bool(row[1])))
+                row = conn.execute(stamps).fetchone()
+                if row:
+                    self.record(row[0], row[1], visible)
+
+    def record(self, recent: float, history: float, visible: float) -> None:
+        """The refreshes one NOTIFY stands for: a refresh of history alone and the recent
+        tier's after it commit together (one NOTIFY), each with its own start."""
+        if history not in (recent, self.seen[1]):
+            self.refreshes.append(Refresh(history, visible, recent=False, history=True))
+        if recent != self.seen[0]:
+            self.refreshes.append(Refresh(recent, visible, recent=True, history=history == recent))
+        self.seen = (recent, history)
 
     def shown(self, commits: list[float], history: bool = False) -> list[tuple[float, float]]:
         """(commit, seconds until shown) for each commit: until the first refresh (of history,
         with ``history``) that started after it ended."""
-        refreshes = [r for r in self.refreshes if r.history or not history]
+        refreshes = [r for r in self.refreshes if (r.history if history else r.recent)]
         shown = []
         for committed in commits:
             ends = [r.visible for r in refreshes if r.start >= committed]

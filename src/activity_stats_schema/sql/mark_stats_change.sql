@@ -14,8 +14,9 @@ AS $function$
 -- The marker says how far back the change reaches: the earliest occurred_at among the rows the
 -- statement inserted, deleted, or updated (old and new values), or -infinity when every tier
 -- may have changed (TRUNCATE, a type switched). A refresh compares it with the history
--- boundary as it stands while the refresh holds the log row, never as the writer saw it: a
--- writer that started before the boundary moved cannot misfile its change. A statement that
+-- boundary as it stands while the refresh holds the log row or the history lock (a move needs
+-- both), never as the writer saw it: a writer that started before the boundary moved cannot
+-- misfile its change. A statement that
 -- changed no row leaves none.
 --
 -- Only the first change after a refresh NOTIFYs, so writers do not queue on the notification

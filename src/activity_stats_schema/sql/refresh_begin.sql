@@ -6,24 +6,30 @@ CREATE FUNCTION {private}.{refresh_begin_function}(p_force boolean DEFAULT false
 AS $function$
 -- The first of a refresh's three steps (refresh_begin, refresh_views or refresh_view per view,
 -- refresh_end), so that the views can be refreshed by several sessions at once while one
--- transaction holds the log row: refresh_stats runs the three in one backend; the refresher
--- process may run the recent tier's views on a connection each. The caller's transaction must
--- call refresh_end before it ends.
+-- transaction holds the refresh's lock: refresh_stats runs the three in one backend; the
+-- refresher process may run the recent tier's views on a connection each. The caller's
+-- transaction must call refresh_end before it ends.
 --
--- state is 'started' when this transaction now holds the log row. Then views lists the views
--- to refresh: the recent tier's, and first the history tier's when p_history and either
--- p_force, or a waiting change reaches before the boundary, or the boundary is due to move;
--- boundary is where the history boundary must stand (pass both to refresh_views); pending lists
--- the markers this refresh will clear if it succeeds (pass it to refresh_end): all of them
--- with history, else those that reach the recent tier only. Otherwise state says why not, and
--- nothing is held: 'clean' (p_if_pending and nothing waits for those tiers), 'debounced',
--- 'busy' (another session holds the row) or 'skipped_snapshot'. Nothing is written here: a
--- caller that never calls refresh_end (or rolls back) leaves the log and the markers as they
--- were.
+-- A refresh is of one of three kinds. 'recent' (without p_history, or nothing older waits):
+-- the recent tier, under the log row. 'all' (p_history, and p_force or the boundary due): both
+-- tiers, the boundary moved to where it is due, under the log row and the history lock.
+-- 'history' (p_history, and a waiting change reaches before the boundary): the history tier
+-- alone, under the history lock only, so that a long refresh of history never holds up the
+-- recent tier's refreshes (a writer's COMMIT, the refresher); its caller refreshes the recent
+-- tier next (refresh_stats does).
+--
+-- state is 'started' when this transaction now holds that lock. Then views lists the views to
+-- refresh and boundary where the history boundary must stand (pass both to refresh_views);
+-- pending lists the markers this refresh will settle if it succeeds (pass it to refresh_end):
+-- all of them ('all'), those reaching before the boundary ('history'), or those that do not
+-- ('recent'). Otherwise state says why not: 'clean' (p_if_pending and nothing waits for those
+-- tiers), 'debounced', 'busy' (another session holds the row) or 'skipped_snapshot'. Nothing
+-- is written here: a caller that never calls refresh_end (or rolls back) leaves the log and the
+-- markers as they were.
 DECLARE
     v_log     {private}.{refresh_log}%ROWTYPE;
     v_target  timestamptz;
-    v_history boolean;
+    v_tiers   text;
 BEGIN
     -- (1) The cheap answers first, from a plain read of the log row. Where the boundary must
     -- stand: the start of the Europe/Oslo week that recent_minimum before now falls in. It
@@ -62,50 +68,66 @@ BEGIN
         RETURN;
     END IF;
 
-    -- (2) One refresh at a time: whoever holds the row is refreshing; do not wait for it. The
-    -- boundary only moves in a transaction that holds this row, so from here on it is the one
-    -- the markers are judged by.
-    SELECT * INTO v_log FROM {private}.{refresh_log} FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND THEN
-        state := 'busy';
-        RETURN;
-    END IF;
-    -- The row may have been stamped between the first read and the lock.
-    IF NOT p_force
-       AND v_log.last_attempt_at > pg_catalog.clock_timestamp() - v_log.debounce_interval THEN
-        state := 'debounced';
-        RETURN;
+    -- (2) Which kind of refresh. 'all' and 'history' take the history lock (transaction-level,
+    -- keyed by the log table's oid; not waited for): one history refresh at a time, and the
+    -- boundary, which only an 'all' refresh moves, stands still while a 'history' one runs.
+    -- When another session holds it, the recent tier alone.
+    v_tiers := CASE
+        WHEN NOT p_history THEN 'recent'
+        WHEN p_force OR v_target > v_log.history_boundary THEN 'all'
+        WHEN EXISTS (SELECT FROM {private}.{pending_changes} AS p
+                      WHERE p.touched_from < v_log.history_boundary) THEN 'history'
+        ELSE 'recent'
+    END;
+    IF v_tiers <> 'recent' AND NOT pg_catalog.pg_try_advisory_xact_lock(
+           (SELECT l.tableoid::bigint FROM {private}.{refresh_log} AS l)) THEN
+        v_tiers := 'recent';
     END IF;
 
-    -- (3) Which tiers, and where the boundary will stand.
-    boundary := GREATEST(v_log.history_boundary, v_target);
-    v_history := p_history
-        AND (p_force OR boundary > v_log.history_boundary
-             OR EXISTS (SELECT FROM {private}.{pending_changes} AS p
-                         WHERE p.touched_from < v_log.history_boundary));
-    IF v_history THEN
-        views := {history_view_names} || {recent_view_names};
+    -- (3) One refresh of the recent tier at a time: whoever holds the row is refreshing; do not
+    -- wait for it. The boundary only moves in a transaction that holds this row and the
+    -- history lock, so from here on it is the one the markers are judged by. A 'history'
+    -- refresh reads it again (a move may have committed before it took the lock).
+    IF v_tiers = 'history' THEN
+        SELECT * INTO v_log FROM {private}.{refresh_log};
     ELSE
-        boundary := v_log.history_boundary;
+        SELECT * INTO v_log FROM {private}.{refresh_log} FOR UPDATE SKIP LOCKED;
+        IF NOT FOUND THEN
+            state := 'busy';
+            RETURN;
+        END IF;
+        -- The row may have been stamped between the first read and the lock.
+        IF NOT p_force
+           AND v_log.last_attempt_at > pg_catalog.clock_timestamp() - v_log.debounce_interval THEN
+            state := 'debounced';
+            RETURN;
+        END IF;
+    END IF;
+
+    -- (4) The views, where the boundary will stand, and the markers. The changes committed
+    -- before this point are in every refresh that starts after it (READ COMMITTED: each REFRESH
+    -- takes a newer snapshot, in this session or another); only their markers are settled by
+    -- refresh_end. A change that commits later keeps its marker for the next refresh. The
+    -- start, and the kind, are kept for refresh_end, in this transaction only.
+    boundary := v_log.history_boundary;
+    IF v_tiers = 'all' THEN
+        boundary := GREATEST(v_log.history_boundary, v_target);
+        views := {history_view_names} || {recent_view_names};
+    ELSIF v_tiers = 'history' THEN
+        views := {history_view_names};
+    ELSE
         views := {recent_view_names};
     END IF;
-
-    -- (4) The changes committed before this point are in every refresh that starts after it
-    -- (READ COMMITTED: each REFRESH takes a newer snapshot, in this session or another); only
-    -- their markers are cleared by refresh_end, and of a recent-only refresh only those that
-    -- do not reach before the boundary (the others wait for the trailing edge's history
-    -- refresh). A change that commits later keeps its marker for the next refresh. The start,
-    -- and whether history is included, are kept for refresh_end, in this transaction only.
     pending := ARRAY(SELECT p.id FROM {private}.{pending_changes} AS p
-                      WHERE v_history OR p.touched_from >= v_log.history_boundary);
+                      WHERE v_tiers = 'all'
+                         OR (p.touched_from < v_log.history_boundary) = (v_tiers = 'history'));
     IF p_if_pending AND pg_catalog.cardinality(pending) = 0 AND boundary = v_log.history_boundary THEN
         state := 'clean';
         RETURN;
     END IF;
     PERFORM pg_catalog.set_config({started_setting},
         pg_catalog.date_part('epoch', pg_catalog.clock_timestamp())::text, true);
-    PERFORM pg_catalog.set_config({history_setting}, CASE WHEN v_history THEN 'on' ELSE '' END,
-        true);
+    PERFORM pg_catalog.set_config({tiers_setting}, v_tiers, true);
     state := 'started';
 END
 $function$

@@ -17,6 +17,10 @@ AS $function$
 -- recent tier (a writer's COMMIT). p_if_pending: 'clean' when nothing waits for those tiers
 -- (and, with p_history, the boundary is not due).
 --
+-- A refresh of history alone (refresh_begin's 'history') is followed by one of the recent tier,
+-- in this transaction: it holds the log row only for the recent tier's refresh, so COMMITs
+-- refresh the recent tier while history is refreshed. Either failing makes the result 'failed'.
+--
 -- SECURITY DEFINER so it runs as the views' owner whoever writes (a non-owner's REFRESH fails
 -- with 42501); search_path pinned and every name schema-qualified.
 DECLARE
@@ -24,13 +28,25 @@ DECLARE
     v_pending  bigint[];
     v_views    text[];
     v_boundary timestamptz;
+    v_outcome  text;
 BEGIN
     SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary
       FROM {private}.{refresh_begin_function}(p_force, p_if_pending, p_history) AS b;
     IF v_state <> 'started' THEN
         RETURN v_state;
     END IF;
-    RETURN {private}.{refresh_end_function}(v_pending,
+    v_outcome := {private}.{refresh_end_function}(v_pending,
         {private}.{refresh_views_function}(v_views, v_boundary));
+    IF v_views && {recent_view_names} THEN
+        RETURN v_outcome;
+    END IF;
+    SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary
+      FROM {private}.{refresh_begin_function}(p_force, p_if_pending, false) AS b;
+    IF v_state <> 'started' THEN
+        RETURN v_outcome;
+    END IF;
+    RETURN CASE WHEN {private}.{refresh_end_function}(v_pending,
+                         {private}.{refresh_views_function}(v_views, v_boundary)) = 'failed'
+                THEN 'failed' ELSE v_outcome END;
 END
 $function$

@@ -7,10 +7,9 @@ AS $function$
 -- Refreshes one of the four materialized views (two tiers of each statistic) CONCURRENTLY,
 -- with the log row's settings, and returns NULL, or the error as 'SQLSTATE: message': it never
 -- raises for a failed refresh (the caller is usually a writer's COMMIT). Between refresh_begin
--- and refresh_end, in the transaction that holds the log row (refresh_stats) or in another
--- session (the refresher, one view per connection); it takes nothing of the log but its
--- settings, so it does not wait for
--- the row that transaction holds.
+-- and refresh_end, in the transaction that holds the refresh's lock (refresh_stats) or in
+-- another session (the refresher, one view per connection); it takes nothing of the log but
+-- its settings, so it does not wait for the row that transaction holds.
 --
 -- A view is named by its name in the private schema, one of the two tiers of either statistic; any
 -- other name is an error (raised: a caller's mistake, not a failed refresh).

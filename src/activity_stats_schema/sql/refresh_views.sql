@@ -12,6 +12,7 @@ AS $function$
 -- the recent one), and readers see the new boundary's tiers at once, at COMMIT, or the old.
 -- Hence a boundary move is refused unless every view is in p_views.
 DECLARE
+    v_moves boolean;
     v_view  text;
     v_error text;
 BEGIN
@@ -20,16 +21,18 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call refresh_begin() first, in the same transaction.';
     END IF;
-    IF p_boundary IS DISTINCT FROM (SELECT l.history_boundary FROM {private}.{refresh_log} AS l)
-       AND NOT p_views @> {view_names} THEN
+    v_moves := p_boundary IS DISTINCT FROM
+        (SELECT l.history_boundary FROM {private}.{refresh_log} AS l);
+    IF v_moves AND NOT p_views @> {view_names} THEN
         RAISE EXCEPTION 'activity_stats: the history boundary moves only with every view refreshed'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass the views and the boundary refresh_begin returned.';
     END IF;
     BEGIN
-        UPDATE {private}.{refresh_log}
-           SET history_boundary = p_boundary
-         WHERE singleton AND history_boundary IS DISTINCT FROM p_boundary;
+        -- Only a refresh that holds the log row moves the boundary (refresh_begin's 'all').
+        IF v_moves THEN
+            UPDATE {private}.{refresh_log} SET history_boundary = p_boundary WHERE singleton;
+        END IF;
         FOREACH v_view IN ARRAY p_views LOOP
             v_error := {private}.{refresh_view_function}(v_view);
             IF v_error IS NOT NULL THEN
