@@ -1,6 +1,7 @@
 """``activity-stats-schema refresher``: the trailing edge as a process. Tests wait for the
 refresh's own NOTIFY (activity_stats_refreshed), never for time to pass."""
 
+import datetime as dt
 import signal
 
 import psycopg
@@ -15,7 +16,15 @@ from activity_stats_schema.operations.refresher import (
     Refresher,
 )
 from activity_stats_schema.schema.functions import CALL_REFRESH_BEGIN
-from tests.support.data import hold_view_lock, insert_activities, seed, set_log, view_total
+from tests.support.data import (
+    OSLO,
+    hold_view_lock,
+    insert_activities,
+    pending,
+    seed,
+    set_log,
+    view_total,
+)
 from tests.support.pooler import pgbouncer, transaction_pooler
 from tests.support.processes import running_refresher
 from tests.support.waiting import (
@@ -123,6 +132,49 @@ def test_the_refresher_opens_a_view_connection_only_when_asked(
             assert refresher_pid(conn) is not None
             views = conn.execute(REFRESHER_BACKEND, [VIEW_APPLICATION_NAME]).fetchall()
             assert len(views) == view_connections
+
+
+#: Before the test template's history boundary (2000): a backdated registration.
+BACKDATED = dt.datetime(1999, 6, 1, 10, 0, tzinfo=OSLO)
+#: Whether one of the refresher's connections waits for a heavyweight lock.
+REFRESHER_WAITING_ON_A_LOCK = sql.SQL(
+    "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database()"
+    " AND starts_with(application_name, {}) AND wait_event_type = 'Lock')"
+).format(sql.Literal(APPLICATION_NAME))
+RECENT_TIER_SHOWS_ONE = sql.SQL("SELECT EXISTS (SELECT FROM {})").format(
+    sql.Identifier(names.PRIVATE_SCHEMA, names.MV_PEER_MENTOR_STATS_RECENT)
+)
+
+
+def test_the_recent_tier_is_refreshed_while_a_refresh_of_history_waits(db, tmp_path):
+    """Async mode, where only the refresher refreshes: it refreshes history on a connection of
+    its own, so a refresh of history held up (here by a lock another session holds on the
+    history view, for longer than the test waits) does not hold up the recent tier's."""
+    with db.connect() as conn, db.connect() as blocker:
+        data = seed(conn)
+        set_log(conn, async_refresh=True, refresh_lock_timeout="10 minutes")
+        with conn.transaction():
+            insert_activities(conn, data, 1, occurred_at=BACKDATED)
+        blocker.execute("BEGIN")
+        hold_view_lock(blocker, names.MV_PEER_MENTOR_STATS_HISTORY)
+        with running_refresher(db.url, tmp_path / "refresher.log"):
+            wait_for(conn, REFRESHER_WAITING_ON_A_LOCK, [], 30, "the refresh of history ran")
+            with conn.transaction():
+                insert_activities(conn, data, 1, chapter="B")  # recent; async: only marked
+            wait_for(conn, RECENT_TIER_SHOWS_ONE, [], 30, "the recent tier waited for history")
+            assert view_total(conn, (names.MV_PEER_MENTOR_STATS_HISTORY,)) == 0
+            blocker.execute("ROLLBACK")
+            wait_for(
+                conn,
+                sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(
+                    sql.Identifier(names.PRIVATE_SCHEMA, names.PENDING_CHANGES)
+                ),
+                [],
+                30,
+                "the refresher did not finish the refresh of history",
+            )
+        assert pending(conn) == 0
+        assert view_total(conn, names.PEER_MENTOR_STATS_TIERS) == 2
 
 
 def test_the_refresher_reconnects_after_its_connection_is_killed_and_catches_up(

@@ -21,18 +21,22 @@ the bound (one second later at most). A direct or session-mode connection is sti
 give it. Its statements are never prepared server-side, which such a pooler would also break.
 
 Each refresh runs the refresh's three steps (``refresh_begin``, ``refresh_views``,
-``refresh_end``) in one transaction on the connection that LISTENs, as ``refresh_stats`` does:
-the recent tier, and the history tier too when a waiting change reaches before the history
-boundary or the boundary is due to move (which only the trailing edge does, never a writer's
-COMMIT). With ``view_sessions`` (``refresher --view-sessions``) a refresh of the recent tier is
-spread over connections: the main one refreshes the first view while a second connection
-refreshes the other at the same time; the main one then records the outcome and commits. A
-refresh that includes history runs on the main connection alone: a boundary move and both
-tiers must commit together. On an idle server both views then take less time; but on a server
-with few cores the refresh then takes every core from the writers, lengthening their COMMITs
-without shortening staleness (docs/benchmarks.md measures both). Hence the default: one
-connection, one core. If a connection is lost, the transaction rolls back: the markers stay,
-and the refresh is done again after reconnecting.
+``refresh_end``) in one transaction, as ``refresh_stats`` does. The recent tier is refreshed on
+the connection that LISTENs. A refresh that includes history (a waiting change reaches before
+the history boundary, or the boundary is due to move, which only the trailing edge does, never a
+writer's COMMIT) runs on a connection of its own, opened for it, in a thread of its own: a
+refresh of history alone does not hold the log row, so the recent tier goes on being refreshed
+meanwhile, which in async mode only the refresher does.
+
+With ``view_sessions`` (``refresher --view-sessions``) a refresh of the recent tier is spread
+over connections: the main one refreshes the first view while a second connection refreshes the
+other at the same time; the main one then records the outcome and commits. A refresh that
+includes history runs on its one connection: a boundary move and both tiers must commit
+together. On an idle server both views then take less time; but on a server with few cores the
+refresh then takes every core from the writers, lengthening their COMMITs without shortening
+staleness (docs/benchmarks.md measures both). Hence the default: one connection, one core. If a
+connection is lost, the transaction rolls back: the markers stay, and the refresh is done again
+after reconnecting.
 """
 
 import datetime as dt
@@ -62,6 +66,10 @@ log = logging.getLogger("activity_stats_schema.operations.refresher")
 APPLICATION_NAME = "activity-stats-refresher"
 #: The connections that refresh a view each, beside the one that holds the log row.
 VIEW_APPLICATION_NAME = f"{APPLICATION_NAME} view"
+#: The connection of a refresh that includes history.
+HISTORY_APPLICATION_NAME = f"{APPLICATION_NAME} history"
+#: How long a hand-off waits for the history connection to take its locks (connect and begin).
+HISTORY_BEGIN_SECONDS = 15.0
 #: Re-check at least this often even without a notification (a lost NOTIFY, a clock change).
 POLL_SECONDS = 30.0
 #: Check again this often while a transaction that was writing at the last check is open.
@@ -102,8 +110,17 @@ class Refresher:
         self.refreshes = 0
         #: How long to wait with nothing to do: POLL_SECONDS while notifications arrive.
         self.idle_seconds = POLL_SECONDS
+        #: Runs the refreshes that include history, once ``run`` has started it.
+        self.history = HistoryWorker(self)
 
     def run(self) -> None:
+        self.history.start()
+        try:
+            self._run()
+        finally:
+            self.history.join()
+
+    def _run(self) -> None:
         backoff = 0.5
         while not self.stop.is_set():
             try:
@@ -164,19 +181,39 @@ class Refresher:
         """One refresh if changes wait or the history boundary is due, and the debounce allows
         (whatever waits, and both tiers, with ``force``); what happened, as ``refresh_stats``
         says it. A recent-tier refresh puts its first view on ``conn`` and each other on a
-        helper of its own at the same time; one that includes history runs on ``conn``.
+        helper of its own at the same time. One that includes history goes to the history
+        worker once ``run`` has started it (then this refreshes the recent tier), else it runs
+        on ``conn``.
 
         Unforced, it first asks outside a transaction: the usual answers ('clean', 'debounced',
         'busy') then cost one statement, and leave no transaction open. ``refresh_begin`` writes
         nothing, so the answer 'started' there holds nothing once the statement ends; it is
         asked again in the transaction that refreshes (another session may have begun since).
         """
+        history = not self.history.running.is_set()
         if not force:
-            begun = self._begin(conn, force)
+            begun = self._begin(conn, force, history)
             if begun.state != "started":
                 return begun.state
+            if history and self.history.started and set(begun.views) & set(names.HISTORY_VIEWS):
+                self.history.hand_off()
+                history = False
+        return self.refresh(conn, helpers, force, history)
+
+    def refresh(
+        self,
+        conn: psycopg.Connection,
+        helpers: Sequence[psycopg.Connection],
+        force: bool,
+        history: bool,
+        begun_hook: Callable[[], None] | None = None,
+    ) -> str:
+        """The three steps in one transaction on ``conn``; ``begun_hook`` is called once
+        ``refresh_begin`` has answered (the refresh then holds its locks, if it started)."""
         with conn.transaction():
-            begun = self._begin(conn, force)
+            begun = self._begin(conn, force, history)
+            if begun_hook is not None:
+                begun_hook()
             if begun.state != "started":
                 return begun.state
             if helpers and set(begun.views) <= set(names.RECENT_VIEWS):
@@ -188,8 +225,8 @@ class Refresher:
         return str(row[0]) if row else "?"
 
     @staticmethod
-    def _begin(conn: psycopg.Connection, force: bool) -> "Begun":
-        row = conn.execute(CALL_REFRESH_BEGIN, [force, not force, True]).fetchone()
+    def _begin(conn: psycopg.Connection, force: bool, history: bool) -> "Begun":
+        row = conn.execute(CALL_REFRESH_BEGIN, [force, not force, history]).fetchone()
         assert row is not None
         return Begun(str(row[0]), list(row[1] or []), list(row[2] or []), row[3])
 
@@ -247,6 +284,63 @@ class Refresher:
                 if wake(notify):
                     return True
         return False
+
+
+class HistoryWorker:
+    """Runs the refreshes that include history, one at a time, on a connection opened for each
+    (they are rare: a backdated change, the weekly move), in a thread of its own. The main
+    connection hands one off and goes on with the recent tier: a refresh of history alone holds
+    the history lock, not the log row. A lost connection or a failure leaves the markers, and
+    the main loop hands the refresh off again."""
+
+    def __init__(self, refresher: Refresher) -> None:
+        self._refresher = refresher
+        self._wanted = threading.Event()
+        self._begun = threading.Event()
+        self._closing = threading.Event()
+        #: Set from a hand-off until the refresh has ended (or failed to start).
+        self.running = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._serve, name="history refresh", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        """Stop after the refresh under way, if any (the refresher stops, or failed)."""
+        self._closing.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def hand_off(self) -> None:
+        """Ask for a refresh that includes history; return once it has begun (it then holds
+        its locks, so the main connection's next begin finds history taken) or given up."""
+        self._begun.clear()
+        self.running.set()
+        self._wanted.set()
+        self._begun.wait(HISTORY_BEGIN_SECONDS)
+
+    def _serve(self) -> None:
+        refresher = self._refresher
+        while not (refresher.stop.is_set() or self._closing.is_set()):
+            if not self._wanted.wait(STOP_CHECK_SECONDS):
+                continue
+            self._wanted.clear()
+            started = time.perf_counter()
+            try:
+                with refresher.connect(HISTORY_APPLICATION_NAME) as conn:
+                    outcome = refresher.refresh(conn, (), False, True, self._begun.set)
+                log.info("history: %s in %.0f ms", outcome, (time.perf_counter() - started) * 1000)
+            except psycopg.Error as exc:
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else "lost"
+                log.warning("refresh of history abandoned (%s); its changes stay marked", message)
+            finally:
+                self._begun.set()
+                self.running.clear()
 
 
 class Begun(NamedTuple):
