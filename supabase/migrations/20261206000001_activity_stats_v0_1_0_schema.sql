@@ -689,24 +689,20 @@ DECLARE
     v_boundary timestamptz;
     v_outcome  text;
 BEGIN
-    SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary
-      FROM "activity_stats"."refresh_begin"(p_force, p_if_pending, p_history) AS b;
-    IF v_state <> 'started' THEN
-        RETURN v_state;
-    END IF;
-    v_outcome := "activity_stats"."refresh_end"(v_pending,
-        "activity_stats"."refresh_views"(v_views, v_boundary));
-    IF v_views && ARRAY['mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'] THEN
-        RETURN v_outcome;
-    END IF;
-    SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary
-      FROM "activity_stats"."refresh_begin"(p_force, p_if_pending, false) AS b;
-    IF v_state <> 'started' THEN
-        RETURN v_outcome;
-    END IF;
-    RETURN CASE WHEN "activity_stats"."refresh_end"(v_pending,
-                         "activity_stats"."refresh_views"(v_views, v_boundary)) = 'failed'
-                THEN 'failed' ELSE v_outcome END;
+    FOR v_round IN 1..2 LOOP
+        SELECT b.state, b.pending, b.views, b.boundary
+          INTO v_state, v_pending, v_views, v_boundary
+          FROM "activity_stats"."refresh_begin"(p_force, p_if_pending,
+                                                  p_history AND v_round = 1) AS b;
+        IF v_state <> 'started' THEN
+            RETURN COALESCE(v_outcome, v_state);
+        END IF;
+        v_state := "activity_stats"."refresh_end"(v_pending,
+            "activity_stats"."refresh_views"(v_views, v_boundary));
+        v_outcome := CASE WHEN v_outcome = 'failed' THEN v_outcome ELSE v_state END;
+        EXIT WHEN v_views && ARRAY['mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'];
+    END LOOP;
+    RETURN v_outcome;
 END
 $function$;
 

@@ -119,6 +119,17 @@ def cron_jobs(conn) -> list[str]:
     return problems
 
 
+#: What a finding about pg_cron's runs says besides: every run recorded, and what runs now.
+EVERY_RUN = (
+    "SELECT d.jobid, d.status, d.start_time, d.end_time, left(d.return_message, 120)"
+    " FROM cron.job_run_details AS d ORDER BY d.start_time"
+)
+WORKERS = (
+    "SELECT backend_type, state, wait_event_type, wait_event, left(query, 80)"
+    " FROM pg_stat_activity WHERE backend_type <> 'client backend'"
+)
+
+
 def cron_shows_a_debounced_change(server) -> list[str]:
     """The trailing edge as a project without a refresher has it: a change whose COMMIT came
     inside the debounce window (so it did not refresh) reaches the views when pg_cron runs the
@@ -167,6 +178,10 @@ def cron_shows_a_debounced_change(server) -> list[str]:
         # may be starting: only a failed run, or none, is a finding.
         if not runs or any(status == "failed" for status, _ in runs):
             problems.append(f"runs of {names.CRON_JOB} since the COMMIT: {runs!r}")
+            problems.append(f"every run: {conn.execute(EVERY_RUN).fetchall()!r}")
+            problems.append(f"background workers: {conn.execute(WORKERS).fetchall()!r}")
+            log = server.log_file.read_text() if server.log_file else ""
+            problems += [line for line in log.splitlines() if "cron" in line.lower()][-15:]
         if data.pending(conn):
             problems.append("markers left after pg_cron's refresh")
     return problems
@@ -280,6 +295,12 @@ def main() -> int:
         tests = sorted(str(p) for p in SUITE.glob("*.sql"))
         result = subprocess.run(["pg_prove", "--verbose", "-d", server.url(), *tests], check=False)
         # After the pgTAP suite, which expects the tables as the migrations leave them.
+        with server.connect(autocommit=True) as conn:
+            # pg_cron's scheduler started with the server, before the extension and its jobs
+            # existed, and may have loaded its job list as empty in between: it then runs
+            # nothing until cron.job changes again. A server restarted after the migration (as
+            # production's, where the extension already exists) has no such window.
+            conn.execute("UPDATE cron.job SET active = active")
         findings += cron_shows_a_debounced_change(server)
         with server.connect(autocommit=True) as conn:
             findings += history_job_keeps_a_day(conn)

@@ -30,23 +30,19 @@ DECLARE
     v_boundary timestamptz;
     v_outcome  text;
 BEGIN
-    SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary
-      FROM {private}.{refresh_begin_function}(p_force, p_if_pending, p_history) AS b;
-    IF v_state <> 'started' THEN
-        RETURN v_state;
-    END IF;
-    v_outcome := {private}.{refresh_end_function}(v_pending,
-        {private}.{refresh_views_function}(v_views, v_boundary));
-    IF v_views && {recent_view_names} THEN
-        RETURN v_outcome;
-    END IF;
-    SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary
-      FROM {private}.{refresh_begin_function}(p_force, p_if_pending, false) AS b;
-    IF v_state <> 'started' THEN
-        RETURN v_outcome;
-    END IF;
-    RETURN CASE WHEN {private}.{refresh_end_function}(v_pending,
-                         {private}.{refresh_views_function}(v_views, v_boundary)) = 'failed'
-                THEN 'failed' ELSE v_outcome END;
+    FOR v_round IN 1..2 LOOP
+        SELECT b.state, b.pending, b.views, b.boundary
+          INTO v_state, v_pending, v_views, v_boundary
+          FROM {private}.{refresh_begin_function}(p_force, p_if_pending,
+                                                  p_history AND v_round = 1) AS b;
+        IF v_state <> 'started' THEN
+            RETURN COALESCE(v_outcome, v_state);
+        END IF;
+        v_state := {private}.{refresh_end_function}(v_pending,
+            {private}.{refresh_views_function}(v_views, v_boundary));
+        v_outcome := CASE WHEN v_outcome = 'failed' THEN v_outcome ELSE v_state END;
+        EXIT WHEN v_views && {recent_view_names};
+    END LOOP;
+    RETURN v_outcome;
 END
 $function$

@@ -960,24 +960,20 @@ def upgrade() -> None:
             "    v_boundary timestamptz;\n"
             "    v_outcome  text;\n"
             "BEGIN\n"
-            "    SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary\n"
-            '      FROM "activity_stats"."refresh_begin"(p_force, p_if_pending, p_history) AS b;\n'
-            "    IF v_state <> 'started' THEN\n"
-            "        RETURN v_state;\n"
-            "    END IF;\n"
-            '    v_outcome := "activity_stats"."refresh_end"(v_pending,\n'
-            '        "activity_stats"."refresh_views"(v_views, v_boundary));\n'
-            "    IF v_views && ARRAY['mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'] THEN\n"
-            "        RETURN v_outcome;\n"
-            "    END IF;\n"
-            "    SELECT b.state, b.pending, b.views, b.boundary INTO v_state, v_pending, v_views, v_boundary\n"
-            '      FROM "activity_stats"."refresh_begin"(p_force, p_if_pending, false) AS b;\n'
-            "    IF v_state <> 'started' THEN\n"
-            "        RETURN v_outcome;\n"
-            "    END IF;\n"
-            '    RETURN CASE WHEN "activity_stats"."refresh_end"(v_pending,\n'
-            '                         "activity_stats"."refresh_views"(v_views, v_boundary)) = \'failed\'\n'
-            "                THEN 'failed' ELSE v_outcome END;\n"
+            "    FOR v_round IN 1..2 LOOP\n"
+            "        SELECT b.state, b.pending, b.views, b.boundary\n"
+            "          INTO v_state, v_pending, v_views, v_boundary\n"
+            '          FROM "activity_stats"."refresh_begin"(p_force, p_if_pending,\n'
+            "                                                  p_history AND v_round = 1) AS b;\n"
+            "        IF v_state <> 'started' THEN\n"
+            "            RETURN COALESCE(v_outcome, v_state);\n"
+            "        END IF;\n"
+            '        v_state := "activity_stats"."refresh_end"(v_pending,\n'
+            '            "activity_stats"."refresh_views"(v_views, v_boundary));\n'
+            "        v_outcome := CASE WHEN v_outcome = 'failed' THEN v_outcome ELSE v_state END;\n"
+            "        EXIT WHEN v_views && ARRAY['mv_peer_mentor_stats_recent', 'mv_activity_time_series_recent'];\n"
+            "    END LOOP;\n"
+            "    RETURN v_outcome;\n"
             "END\n"
             "$function$"
         )
