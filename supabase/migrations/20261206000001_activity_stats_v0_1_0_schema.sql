@@ -737,8 +737,7 @@ AS $function$
 -- may have changed (TRUNCATE, a type switched). A refresh compares it with the history
 -- boundary as it stands while the refresh holds the log row or the history lock (a move needs
 -- both), never as the writer saw it: a writer that started before the boundary moved cannot
--- misfile its change. A statement that
--- changed no row leaves none.
+-- misfile its change. A statement that changed no row leaves none.
 --
 -- Only the first change after a refresh NOTIFYs, so writers do not queue on the notification
 -- lock. That check reads markers above the last cleared id only (an index range scan over the

@@ -148,8 +148,7 @@ class Refresher:
             except psycopg.OperationalError as exc:
                 if self.stop.is_set():
                     break
-                message = str(exc).strip().splitlines()[0] if str(exc).strip() else "lost"
-                log.warning("connection lost (%s); retrying in %.1f s", message, backoff)
+                log.warning("connection lost (%s); retrying in %.1f s", _first_line(exc), backoff)
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         log.info("stopped after %d refreshes", self.refreshes)
@@ -336,11 +335,18 @@ class HistoryWorker:
                     outcome = refresher.refresh(conn, (), False, True, self._begun.set)
                 log.info("history: %s in %.0f ms", outcome, (time.perf_counter() - started) * 1000)
             except psycopg.Error as exc:
-                message = str(exc).strip().splitlines()[0] if str(exc).strip() else "lost"
-                log.warning("refresh of history abandoned (%s); its changes stay marked", message)
+                log.warning(
+                    "refresh of history abandoned (%s); its changes stay marked", _first_line(exc)
+                )
             finally:
                 self._begun.set()
                 self.running.clear()
+
+
+def _first_line(exc: BaseException) -> str:
+    """A database error's first line, for a log line ("lost" when it says nothing)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "lost"
 
 
 class Begun(NamedTuple):
